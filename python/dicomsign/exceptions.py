@@ -1,0 +1,144 @@
+"""Exception hierarchy of :mod:`dicomsign`.
+
+Every exception carries the DCMTK ``dcmsign`` exit code that the command-line front ends
+return for it, so that a library error and a CLI failure always agree.
+"""
+
+from __future__ import annotations
+
+from .exitcodes import ExitCode
+
+
+class DicomSignError(Exception):
+    """Base class of all errors raised by :mod:`dicomsign`.
+
+    Parameters
+    ----------
+    message : str
+        A one-line, human-readable description.
+    exit_code : ExitCode, optional
+        Overrides the class default exit code.
+    """
+
+    exit_code: ExitCode = ExitCode.COMMANDLINE_SYNTAX_ERROR
+
+    def __init__(self, message: str, *, exit_code: ExitCode | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if exit_code is not None:
+            self.exit_code = exit_code
+
+
+class CommandLineError(DicomSignError):
+    """Bad options or parameters (exit 1)."""
+
+    exit_code = ExitCode.COMMANDLINE_SYNTAX_ERROR
+
+
+class InputFileError(DicomSignError):
+    """An input (DICOM file, key, certificate) cannot be read (exit 20)."""
+
+    exit_code = ExitCode.CANNOT_READ_INPUT_FILE
+
+
+class DicomFormatError(InputFileError):
+    """The input is not a readable DICOM file or dataset (exit 20)."""
+
+
+class KeyLoadError(InputFileError):
+    """A private key cannot be loaded: missing, garbage, wrong format or password (exit 20)."""
+
+
+class CertificateLoadError(InputFileError):
+    """A certificate cannot be loaded (exit 20)."""
+
+
+class TagFileError(DicomSignError):
+    """A ``--tag-file`` is missing (exit 30) or has a syntax error (exit 86)."""
+
+    exit_code = ExitCode.SYNTAX_ERROR_IN_TAG_FILE
+
+
+class OutputFileError(DicomSignError):
+    """The output file cannot be written, or the conversion is impossible (exit 40)."""
+
+    exit_code = ExitCode.CANNOT_WRITE_OUTPUT_FILE
+
+
+class SupportFileError(DicomSignError):
+    """A support file such as the ``--dump`` file cannot be created (exit 46)."""
+
+    exit_code = ExitCode.CANNOT_WRITE_SUPPORT_FILE
+
+
+class SignatureCreationError(DicomSignError):
+    """Signing failed: profile, key/certificate mismatch, tags, location... (exit 85)."""
+
+    exit_code = ExitCode.SIGNATURE_CREATION_FAILED
+
+
+class SignatureNotFoundError(DicomSignError):
+    """No signature has the requested UID (exit 84)."""
+
+    exit_code = ExitCode.SIGNATURE_UID_NOT_FOUND
+
+
+class SignatureRemovalError(DicomSignError):
+    """A signature could not be removed (exit 83)."""
+
+    exit_code = ExitCode.SIGNATURE_REMOVAL_FAILED
+
+
+class VerificationError(DicomSignError):
+    """Base class of verification outcomes that are failures."""
+
+    exit_code = ExitCode.SIGNATURE_VERIFICATION_FAILED
+
+
+class InvalidSignature(VerificationError):
+    """At least one signature is corrupted or its certificate is not trusted (exit 101)."""
+
+    exit_code = ExitCode.SIGNATURE_VERIFICATION_FAILED
+
+
+class NoSignaturesError(VerificationError):
+    """The policy requires a signature but the dataset has none (exit 100)."""
+
+    exit_code = ExitCode.NO_SIGNATURES_PRESENT
+
+
+class PolicyError(VerificationError):
+    """No signature fulfils the required signature profile (exit 102)."""
+
+    exit_code = ExitCode.SIGNATURE_VERIFICATION_POLICY
+
+
+class StreamError(DicomSignError):
+    """The MAC byte stream of a signature cannot be built.
+
+    Raised by the engine for a listed element that is not signable (``args[1]`` is its tag) or
+    pixel data that cannot be encoded in the MAC transfer syntax (``args[1]`` is 0).
+    """
+
+    exit_code = ExitCode.SIGNATURE_VERIFICATION_FAILED
+
+    def __init__(self, message: str, tag: int = 0) -> None:
+        super().__init__(message)
+        self.tag = tag
+
+
+class LocationError(DicomSignError):
+    """An item path does not resolve (raised by the engine).
+
+    ``args`` are ``(kind, step, items)``: kind is ``"not-found"``, ``"not-sequence"`` or
+    ``"no-item"``; step is the index of the failing path step; items is the number of items of
+    the sequence for ``"no-item"``.
+    """
+
+    exit_code = ExitCode.SIGNATURE_CREATION_FAILED
+
+    def __init__(self, kind: str, step: int = 0, items: int = 0) -> None:
+        super().__init__(f"{kind} at step {step}")
+        self.kind = kind
+        self.step = step
+        self.items = items

@@ -1,0 +1,32 @@
+"""Exit codes of DCMTK's ``dcmsign`` (its manual's EXIT CODES table), shared by both CLIs."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Process exit codes, numerically identical to DCMTK ``dcmsign``'s."""
+
+    NO_ERROR = 0
+    COMMANDLINE_SYNTAX_ERROR = 1
+    NO_OPENSSL = 5
+    CANNOT_READ_INPUT_FILE = 20
+    NO_INPUT_FILES = 21
+    CANNOT_READ_TAG_FILE = 30
+    CANNOT_READ_TSQ_FILE = 31
+    CANNOT_READ_TSR_FILE = 32
+    CANNOT_READ_UID_FILE = 33
+    CANNOT_WRITE_OUTPUT_FILE = 40
+    CANNOT_WRITE_SUPPORT_FILE = 46
+    CANNOT_ACCESS_SIGNATURE = 80
+    CANNOT_ACCESS_TS = 81
+    CANNOT_INSERT_TS = 82
+    SIGNATURE_REMOVAL_FAILED = 83
+    SIGNATURE_UID_NOT_FOUND = 84
+    SIGNATURE_CREATION_FAILED = 85
+    SYNTAX_ERROR_IN_TAG_FILE = 86
+    TS_CONSISTENCY_CHECK_FAILED = 87
+    NO_SIGNATURES_PRESENT = 100
+    SIGNATURE_VERIFICATION_FAILED = 101
+    SIGNATURE_VERIFICATION_POLICY = 102

@@ -1,0 +1,41 @@
+//! The one place where core errors become Python exceptions.
+
+use pyo3::exceptions::{PyOSError, PyValueError};
+use pyo3::PyErr;
+
+use crate::error::CoreError;
+
+pyo3::import_exception!(dicomsign.exceptions, DicomFormatError);
+pyo3::import_exception!(dicomsign.exceptions, OutputFileError);
+pyo3::import_exception!(dicomsign.exceptions, StreamError);
+
+/// Wrapper so that `?` converts core errors in the bindings.
+pub struct PyCoreError(pub CoreError);
+
+impl From<CoreError> for PyCoreError {
+    fn from(e: CoreError) -> Self {
+        PyCoreError(e)
+    }
+}
+
+impl From<PyCoreError> for PyErr {
+    #[cold]
+    fn from(e: PyCoreError) -> PyErr {
+        match e.0 {
+            CoreError::Io(io) => PyOSError::new_err((io.raw_os_error().unwrap_or(0), io.to_string())),
+            CoreError::Format(m) => DicomFormatError::new_err(m),
+            CoreError::Invalid(m) => PyValueError::new_err(m),
+            CoreError::Encode(m) => StreamError::new_err((m, 0u32)),
+            CoreError::Unsignable(t) => StreamError::new_err((
+                "signature contains attribute that is not signable".to_string(),
+                t,
+            )),
+            CoreError::Conversion(m) => OutputFileError::new_err(m),
+        }
+    }
+}
+
+/// Result type of the bindings.
+pub type PyCoreResult<T> = Result<T, PyCoreError>;
+
+pyo3::import_exception!(dicomsign.exceptions, LocationError);

@@ -1,0 +1,475 @@
+//! Python bindings: thin wrappers that extract Python inputs, release the GIL around the work
+//! of the pure core, and convert results back.
+
+mod convert;
+mod errors;
+
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyList};
+
+use crate::digest::{HashSink, Hasher, MacAlgorithm};
+use crate::encode::{self, MacEncoding, Selection, StreamOptions};
+use crate::error::CoreError;
+use crate::model::Dataset;
+use crate::normalize::Rule;
+use crate::reader::{self, Document, ReadMode, ReadOptions, ReadXfer};
+use crate::signatures::{self, PathError, SignatureRef};
+use crate::source::Source;
+use crate::writer::{self, OutputSyntax, WriteOptions};
+use crate::{dict, syntax, tag};
+
+use errors::{PyCoreError, PyCoreResult};
+
+fn rule_of(s: &str) -> PyResult<Rule> {
+    match s {
+        "3.6" => Ok(Rule::Dcmtk36),
+        "3.7" => Ok(Rule::Dcmtk37),
+        _ => Err(PyValueError::new_err(format!("unknown normalization rule {s:?}"))),
+    }
+}
+
+fn algorithm_of(s: &str) -> PyResult<MacAlgorithm> {
+    MacAlgorithm::from_dicom(s).ok_or_else(|| PyValueError::new_err(format!("unknown MAC algorithm {s:?}")))
+}
+
+fn read_options(read_mode: &str, read_xfer: &str, convert_un: bool) -> PyResult<ReadOptions> {
+    let mode = match read_mode {
+        "auto" => ReadMode::Auto,
+        "file" => ReadMode::FileOnly,
+        "dataset" => ReadMode::Dataset,
+        _ => return Err(PyValueError::new_err(format!("unknown read mode {read_mode:?}"))),
+    };
+    let xfer = match read_xfer {
+        "auto" => ReadXfer::Auto,
+        "detect" => ReadXfer::Detect,
+        "little" => ReadXfer::Little,
+        "big" => ReadXfer::Big,
+        "implicit" => ReadXfer::Implicit,
+        _ => return Err(PyValueError::new_err(format!("unknown read transfer syntax {read_xfer:?}"))),
+    };
+    Ok(ReadOptions { mode, xfer, convert_un, ..ReadOptions::default() })
+}
+
+/// Options for computing a MAC stream digest, checked and converted while attached.
+struct DigestRequest {
+    algorithm: MacAlgorithm,
+    stream: StreamOptions,
+    dump: Option<PathBuf>,
+}
+
+fn digest_request(
+    algorithm: &str,
+    transfer_syntax: &str,
+    old_format: bool,
+    rule: &str,
+    dump: Option<PathBuf>,
+) -> PyResult<DigestRequest> {
+    let (encoding, encapsulated) = MacEncoding::for_uid(transfer_syntax).ok_or_else(|| {
+        PyValueError::new_err("unable to use the selected transfer syntax for MAC computation")
+    })?;
+    Ok(DigestRequest {
+        algorithm: algorithm_of(algorithm)?,
+        stream: StreamOptions { encoding, encapsulated, old_format, rule: rule_of(rule)? },
+        dump,
+    })
+}
+
+/// Computes the digest of a MAC stream; returns (digest, tags encoded, ambiguous).
+fn run_digest(
+    doc: &Document,
+    container: &Dataset,
+    selection: Selection<'_>,
+    sig_item: &Dataset,
+    req: &DigestRequest,
+) -> Result<(Vec<u8>, Vec<u32>, bool), CoreError> {
+    let mut dump_writer = match &req.dump {
+        Some(p) => Some(BufWriter::new(File::create(p).map_err(|e| {
+            CoreError::Io(std::io::Error::new(e.kind(), format!("unable to create dump file: {e}")))
+        })?)),
+        None => None,
+    };
+    let tee = dump_writer.as_mut().map(|w| w as &mut dyn std::io::Write);
+    let mut sink = HashSink::new(req.algorithm, tee);
+    let report = encode::mac_stream(&doc.source, container, selection, sig_item, req.stream, &mut sink)?;
+    let digest = sink.finish()?;
+    Ok((digest, report.tags, report.ambiguous))
+}
+
+/// A DICOM document opened by the engine: DCMTK's in-memory model with large values left in
+/// the source.
+#[pyclass(frozen, module = "dicomsign._core", name = "Document")]
+pub struct PyDocument {
+    inner: Mutex<Document>,
+}
+
+impl PyDocument {
+    fn lock(&self) -> MutexGuard<'_, Document> {
+        self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+fn path_error(e: &PathError) -> PyErr {
+    let (kind, step, items) = match e {
+        PathError::NotFound { step } => ("not-found", *step, 0),
+        PathError::NotSequence { step } => ("not-sequence", *step, 0),
+        PathError::NoSuchItem { step, items } => ("no-item", *step, *items),
+    };
+    errors::LocationError::new_err((kind.to_string(), step, items))
+}
+
+#[pymethods]
+impl PyDocument {
+    /// Opens and reads a file; the GIL is released while reading.
+    #[staticmethod]
+    #[pyo3(signature = (path, /, *, read_mode = "auto", read_xfer = "auto", convert_un = false))]
+    fn open(py: Python<'_>, path: PathBuf, read_mode: &str, read_xfer: &str, convert_un: bool) -> PyResult<Self> {
+        let opts = read_options(read_mode, read_xfer, convert_un)?;
+        let doc = py.detach(|| -> PyCoreResult<Document> {
+            let src = Source::open(&path).map_err(CoreError::Io)?;
+            Ok(reader::read(src, opts)?)
+        })?;
+        Ok(PyDocument { inner: Mutex::new(doc) })
+    }
+
+    /// Reads a document held in memory.
+    #[staticmethod]
+    #[pyo3(signature = (data, /, *, read_mode = "auto", read_xfer = "auto", convert_un = false))]
+    fn from_bytes(py: Python<'_>, data: &[u8], read_mode: &str, read_xfer: &str, convert_un: bool) -> PyResult<Self> {
+        let opts = read_options(read_mode, read_xfer, convert_un)?;
+        let buf: Arc<[u8]> = Arc::from(data);
+        let doc = py.detach(|| -> PyCoreResult<Document> { Ok(reader::read(Source::Memory(buf), opts)?) })?;
+        Ok(PyDocument { inner: Mutex::new(doc) })
+    }
+
+    /// The transfer syntax UID of the dataset as read.
+    #[getter]
+    fn transfer_syntax(&self) -> String {
+        self.lock().transfer_syntax.clone()
+    }
+
+    /// True when the input had file meta information.
+    #[getter]
+    fn has_meta(&self) -> bool {
+        self.lock().meta.is_some()
+    }
+
+    /// The signatures, in DCMTK's order, and the number of Digital Signatures Sequences
+    /// skipped inside Original Attributes Sequence.
+    fn signatures<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyList>, usize)> {
+        let doc = self.lock();
+        let search = signatures::find(&doc.dataset);
+        let list = PyList::empty(py);
+        for r in &search.found {
+            let info = signatures::describe(&doc.dataset, r).map_err(PyCoreError)?;
+            list.append(convert::signature_dict(py, &info)?)?;
+        }
+        Ok((list, search.skipped_in_original_attributes))
+    }
+
+    /// Digest of the MAC stream of an existing signature (verification); returns
+    /// `(digest, ambiguous)`. Raises StreamError when the stream cannot be built.
+    #[pyo3(signature = (container, index, /, *, algorithm, transfer_syntax, tags, old_format = false, rule = "3.6", dump = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn signature_digest<'py>(
+        &self,
+        py: Python<'py>,
+        container: Vec<(u32, usize)>,
+        index: usize,
+        algorithm: &str,
+        transfer_syntax: &str,
+        tags: Vec<u32>,
+        old_format: bool,
+        rule: &str,
+        dump: Option<PathBuf>,
+    ) -> PyResult<(Bound<'py, PyBytes>, bool)> {
+        let req = digest_request(algorithm, transfer_syntax, old_format, rule, dump)?;
+        let (digest, _, ambiguous) = py.detach(|| -> PyCoreResult<_> {
+            let doc = self.lock();
+            let r = SignatureRef { container, index };
+            let (c, sig) = signatures::signature_item(&doc.dataset, &r)?;
+            Ok(run_digest(&doc, c, Selection::Tags(&tags), sig, &req)?)
+        })?;
+        Ok((PyBytes::new(py, &digest), ambiguous))
+    }
+
+    /// Digest of the MAC stream for a new signature of the item at `container` over `tags`
+    /// (`None` = every signable element) followed by `sig_item` (records); returns
+    /// `(digest, tags encoded, ambiguous)`.
+    #[pyo3(signature = (container, tags, sig_item, /, *, algorithm, transfer_syntax, old_format = false, rule = "3.7", dump = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn new_signature_digest<'py>(
+        &self,
+        py: Python<'py>,
+        container: Vec<(u32, usize)>,
+        tags: Option<Vec<u32>>,
+        sig_item: &Bound<'py, PyAny>,
+        algorithm: &str,
+        transfer_syntax: &str,
+        old_format: bool,
+        rule: &str,
+        dump: Option<PathBuf>,
+    ) -> PyResult<(Bound<'py, PyBytes>, Vec<u32>, bool)> {
+        let req = digest_request(algorithm, transfer_syntax, old_format, rule, dump)?;
+        let item = convert::dataset_from_records(sig_item)?;
+        let (digest, encoded, ambiguous) = py.detach(|| -> PyCoreResult<_> {
+            let doc = self.lock();
+            let c = signatures::item(&doc.dataset, &container)
+                .map_err(|e| CoreError::invalid(e.to_string()))?;
+            let sel = match &tags {
+                Some(t) => Selection::Tags(t),
+                None => Selection::All,
+            };
+            Ok(run_digest(&doc, c, sel, &item, &req)?)
+        })?;
+        Ok((PyBytes::new(py, &digest), encoded, ambiguous))
+    }
+
+    /// Checks that `container` names an item; raises LocationError otherwise.
+    fn locate(&self, container: Vec<(u32, usize)>) -> PyResult<()> {
+        let doc = self.lock();
+        signatures::item(&doc.dataset, &container).map(|_| ()).map_err(|e| path_error(&e))
+    }
+
+    /// The top-level elements of an item: `(tag, vr, signable, is_sequence)` tuples.
+    fn elements(&self, container: Vec<(u32, usize)>) -> PyResult<Vec<(u32, String, bool, bool)>> {
+        let doc = self.lock();
+        let c = signatures::item(&doc.dataset, &container).map_err(|e| path_error(&e))?;
+        Ok(c.elements
+            .iter()
+            .map(|e| (e.tag, e.vr.as_str().to_string(), e.is_signable(), e.items().is_some()))
+            .collect())
+    }
+
+    /// The number of items of the sequence `tag` in the item at `container`, or None when it
+    /// is absent or not a sequence.
+    fn item_count(&self, container: Vec<(u32, usize)>, tag: u32) -> PyResult<Option<usize>> {
+        let doc = self.lock();
+        let c = signatures::item(&doc.dataset, &container).map_err(|e| path_error(&e))?;
+        Ok(c.get(tag).and_then(|e| e.items()).map(<[Dataset]>::len))
+    }
+
+    /// The raw in-memory value of an element, or None (absent, a sequence or a large value).
+    fn value<'py>(&self, py: Python<'py>, container: Vec<(u32, usize)>, tag: u32) -> PyResult<Option<Bound<'py, PyBytes>>> {
+        let doc = self.lock();
+        let c = signatures::item(&doc.dataset, &container).map_err(|e| path_error(&e))?;
+        Ok(c.get(tag).and_then(|e| e.bytes()).map(|b| PyBytes::new(py, b)))
+    }
+
+    /// The lowest free MAC ID Number of an item.
+    fn next_mac_id(&self, container: Vec<(u32, usize)>) -> PyResult<u16> {
+        let doc = self.lock();
+        let c = signatures::item(&doc.dataset, &container).map_err(|e| path_error(&e))?;
+        Ok(signatures::next_mac_id(c).map_err(PyCoreError)?)
+    }
+
+    /// Appends a MAC Parameters item and a Digital Signatures item (both as records).
+    fn add_signature(&self, container: Vec<(u32, usize)>, mac_item: &Bound<'_, PyAny>, sig_item: &Bound<'_, PyAny>) -> PyResult<()> {
+        let mac = convert::dataset_from_records(mac_item)?;
+        let sig = convert::dataset_from_records(sig_item)?;
+        let mut doc = self.lock();
+        signatures::add(&mut doc.dataset, &container, mac, sig).map_err(PyCoreError)?;
+        Ok(())
+    }
+
+    /// Removes a signature (see DCMTK's rules for the MAC Parameters item).
+    fn remove_signature(&self, container: Vec<(u32, usize)>, index: usize) -> PyResult<()> {
+        let mut doc = self.lock();
+        let r = SignatureRef { container, index };
+        signatures::remove(&mut doc.dataset, &r).map_err(PyCoreError)?;
+        Ok(())
+    }
+
+    /// The transfer syntax UID the output would have, raising OutputFileError when the
+    /// conversion is impossible.
+    #[pyo3(signature = (*, syntax = "same"))]
+    fn output_transfer_syntax(&self, syntax: &str) -> PyResult<String> {
+        let doc = self.lock();
+        let (uid, _) = writer::output_syntax(&doc, output_syntax_of(syntax)?).map_err(PyCoreError)?;
+        Ok(uid)
+    }
+
+    /// Writes the document atomically to `path`; the GIL is released while writing.
+    #[pyo3(signature = (path, /, *, syntax = "same", explicit_lengths = true, rule = "3.6", implementation_class_uid, implementation_version_name))]
+    fn write(
+        &self,
+        py: Python<'_>,
+        path: PathBuf,
+        syntax: &str,
+        explicit_lengths: bool,
+        rule: &str,
+        implementation_class_uid: String,
+        implementation_version_name: String,
+    ) -> PyResult<()> {
+        let opts = WriteOptions {
+            syntax: output_syntax_of(syntax)?,
+            explicit_lengths,
+            rule: rule_of(rule)?,
+            implementation_class_uid,
+            implementation_version_name,
+        };
+        py.detach(|| -> PyCoreResult<()> {
+            let doc = self.lock();
+            Ok(writer::write_file(&doc, &opts, &path)?)
+        })?;
+        Ok(())
+    }
+
+    /// The document as DICOM file bytes.
+    #[pyo3(signature = (*, syntax = "same", explicit_lengths = true, rule = "3.6", implementation_class_uid, implementation_version_name))]
+    fn to_bytes<'py>(
+        &self,
+        py: Python<'py>,
+        syntax: &str,
+        explicit_lengths: bool,
+        rule: &str,
+        implementation_class_uid: String,
+        implementation_version_name: String,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let opts = WriteOptions {
+            syntax: output_syntax_of(syntax)?,
+            explicit_lengths,
+            rule: rule_of(rule)?,
+            implementation_class_uid,
+            implementation_version_name,
+        };
+        let out = py.detach(|| -> PyCoreResult<Vec<u8>> {
+            let doc = self.lock();
+            let mut v = Vec::new();
+            writer::write(&doc, &opts, &mut v)?;
+            Ok(v)
+        })?;
+        Ok(PyBytes::new(py, &out))
+    }
+}
+
+fn output_syntax_of(s: &str) -> PyResult<OutputSyntax> {
+    Ok(match s {
+        "same" => OutputSyntax::Same,
+        "little" => OutputSyntax::ExplicitLittle,
+        "big" => OutputSyntax::ExplicitBig,
+        "implicit" => OutputSyntax::ImplicitLittle,
+        _ => return Err(PyValueError::new_err(format!("unknown output transfer syntax {s:?}"))),
+    })
+}
+
+/// An incremental hash of one of the six MAC algorithms (hashlib-like).
+#[pyclass(frozen, module = "dicomsign._core", name = "Hasher")]
+pub struct PyHasher {
+    inner: Mutex<Option<Hasher>>,
+}
+
+const GIL_MINSIZE: usize = 2048;
+
+#[pymethods]
+impl PyHasher {
+    #[new]
+    fn new(algorithm: &str) -> PyResult<Self> {
+        Ok(PyHasher { inner: Mutex::new(Some(Hasher::new(algorithm_of(algorithm)?))) })
+    }
+
+    /// Feeds bytes; the GIL is released for inputs of 2048 bytes or more.
+    fn update(&self, py: Python<'_>, data: &[u8]) -> PyResult<()> {
+        let mut guard = self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let h = guard.as_mut().ok_or_else(|| PyValueError::new_err("hasher already finalized"))?;
+        if data.len() >= GIL_MINSIZE {
+            py.detach(|| h.update(data));
+        } else {
+            h.update(data);
+        }
+        Ok(())
+    }
+
+    /// The digest; the hasher cannot be used afterwards.
+    fn finalize<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let mut guard = self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let h = guard.take().ok_or_else(|| PyValueError::new_err("hasher already finalized"))?;
+        Ok(PyBytes::new(py, &h.finalize()))
+    }
+}
+
+/// Loads the data dictionary table (once per process).
+#[pyfunction]
+fn load_dictionary(text: &str) -> PyResult<()> {
+    Ok(dict::load(text).map_err(PyCoreError)?)
+}
+
+/// True once the data dictionary is loaded.
+#[pyfunction]
+fn dictionary_loaded() -> bool {
+    dict::is_loaded()
+}
+
+/// DCMTK's name of a tag (keyword, `PrivateCreator` or `Unknown Tag & Data`).
+#[pyfunction]
+fn tag_name(tag: u32) -> String {
+    dict::global().name(tag)
+}
+
+/// The tag of a dictionary keyword.
+#[pyfunction]
+fn tag_for_keyword(keyword: &str) -> Option<u32> {
+    dict::global().tag_of(keyword)
+}
+
+/// DCMTK's location string of an item path.
+#[pyfunction]
+fn location_string(container: Vec<(u32, usize)>) -> String {
+    signatures::location(&container)
+}
+
+/// DCMTK's name of a transfer syntax UID, or None when DCMTK does not know it.
+#[pyfunction]
+fn transfer_syntax_name(uid: &str) -> Option<&'static str> {
+    syntax::dcmtk_name(uid).or_else(|| syntax::kind_of(uid).map(|_| ""))
+}
+
+/// Verifies-side bulk call: reads `path` and returns every signature with its MAC digests,
+/// all with the GIL released. See `dicomsign._core.pyi` for the dictionary keys.
+#[pyfunction]
+#[pyo3(signature = (path, /, *, read_mode = "auto", read_xfer = "auto", convert_un = false, old_format = false))]
+fn verify_file<'py>(
+    py: Python<'py>,
+    path: PathBuf,
+    read_mode: &str,
+    read_xfer: &str,
+    convert_un: bool,
+    old_format: bool,
+) -> PyResult<(Bound<'py, PyList>, usize)> {
+    let opts = read_options(read_mode, read_xfer, convert_un)?;
+    let (results, skipped) = py.detach(|| -> PyCoreResult<_> {
+        let src = Source::open(&path).map_err(CoreError::Io)?;
+        let doc = reader::read(src, opts)?;
+        Ok(convert::verify_document(&doc, old_format))
+    })?;
+    let list = PyList::empty(py);
+    for r in &results {
+        let d: Bound<'py, PyDict> = convert::signature_dict(py, &r.info)?;
+        convert::add_digests(py, &d, r)?;
+        list.append(d)?;
+    }
+    Ok((list, skipped))
+}
+
+#[pymodule(gil_used = false)]
+mod _core {
+    use pyo3::prelude::*;
+
+    #[pymodule_export]
+    use super::{
+        dictionary_loaded, load_dictionary, location_string, tag_for_keyword, tag_name,
+        transfer_syntax_name, verify_file, PyDocument, PyHasher,
+    };
+
+    #[pymodule_init]
+    fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
+        m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+        m.add("ITEM_TAG", super::tag::ITEM)?;
+        Ok(())
+    }
+}

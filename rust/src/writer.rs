@@ -1,0 +1,320 @@
+//! Writes a document as a DICOM file: a regenerated meta header, then the dataset in the
+//! requested transfer syntax with explicit or undefined sequence lengths. Group lengths present
+//! in the dataset are recalculated; stored values are copied from the source in chunks.
+
+use std::io::{self, Write};
+
+use crate::emit::Emitter;
+use crate::error::{CoreError, CoreResult};
+use crate::model::{Blob, Dataset, Element, Value};
+use crate::normalize::Rule;
+use crate::reader::Document;
+use crate::syntax::{self, Kind};
+use crate::tag;
+use crate::vr::Vr;
+
+/// The output transfer syntax (`+t=`, `+te`, `+tb`, `+ti`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum OutputSyntax {
+    /// The input's transfer syntax.
+    #[default]
+    Same,
+    /// Explicit VR little endian.
+    ExplicitLittle,
+    /// Explicit VR big endian.
+    ExplicitBig,
+    /// Implicit VR little endian.
+    ImplicitLittle,
+}
+
+/// Options of [`write`].
+#[derive(Clone, Debug)]
+pub struct WriteOptions {
+    /// Output transfer syntax.
+    pub syntax: OutputSyntax,
+    /// Explicit (`+e`) or undefined (`-e`) lengths of sequences and items.
+    pub explicit_lengths: bool,
+    /// Value normalization rule.
+    pub rule: Rule,
+    /// Implementation Class UID written into the meta header.
+    pub implementation_class_uid: String,
+    /// Implementation Version Name written into the meta header.
+    pub implementation_version_name: String,
+}
+
+const UNDEFINED: u32 = 0xFFFF_FFFF;
+
+struct Layout {
+    explicit: bool,
+    explicit_lengths: bool,
+}
+
+fn contains_fragments(d: &Dataset) -> bool {
+    d.elements.iter().any(|e| match &e.value {
+        Value::Fragments(_) => true,
+        Value::Items(items) => items.iter().any(contains_fragments),
+        Value::Data(_) => false,
+    })
+}
+
+struct FileWriter<'a, W: Write> {
+    em: Emitter<'a, W>,
+    layout: Layout,
+}
+
+impl<W: Write> FileWriter<'_, W> {
+    fn data_len(&self, e: &Element, blob: &Blob) -> u64 {
+        if tag::element(e.tag) == 0 {
+            4
+        } else {
+            self.em.value_len(e.vr, blob)
+        }
+    }
+
+    fn header_len(&self, vr: Vr, len: u64) -> u64 {
+        if self.layout.explicit && !(vr.has_long_length() || len > 0xFFFF) {
+            8
+        } else if self.layout.explicit {
+            12
+        } else {
+            8
+        }
+    }
+
+    fn item_len(&self, item: &Dataset) -> u64 {
+        item.elements.iter().map(|e| self.element_len(e)).sum()
+    }
+
+    /// The encoded size of an element, header included.
+    fn element_len(&self, e: &Element) -> u64 {
+        match &e.value {
+            Value::Data(blob) => {
+                let len = self.data_len(e, blob);
+                self.header_len(e.vr, len) + len
+            }
+            Value::Items(items) => {
+                let head = if self.layout.explicit { 12 } else { 8 };
+                let delim = if self.layout.explicit_lengths { 0 } else { 8 };
+                head + delim
+                    + items.iter().map(|i| 8 + self.item_len(i) + delim).sum::<u64>()
+            }
+            Value::Fragments(frags) => {
+                let head = if self.layout.explicit { 12 } else { 8 };
+                head + 8 + frags.iter().map(|f| 8 + f.len() + f.len() % 2).sum::<u64>()
+            }
+        }
+    }
+
+    fn length32(len: u64) -> CoreResult<u32> {
+        u32::try_from(len)
+            .ok()
+            .filter(|l| *l != UNDEFINED)
+            .ok_or_else(|| CoreError::Conversion("value too large for a 32-bit length".into()))
+    }
+
+    fn dataset(&mut self, d: &Dataset) -> CoreResult<()> {
+        for (i, e) in d.elements.iter().enumerate() {
+            if tag::element(e.tag) == 0 {
+                let group = tag::group(e.tag);
+                let total: u64 = d.elements[i + 1..]
+                    .iter()
+                    .take_while(|x| tag::group(x.tag) == group)
+                    .map(|x| self.element_len(x))
+                    .sum();
+                let gl = Element::new(e.tag, Vr::UL, Self::length32(total)?.to_le_bytes().to_vec());
+                self.element(&gl)?;
+            } else {
+                self.element(e)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn element(&mut self, e: &Element) -> CoreResult<()> {
+        let explicit = self.layout.explicit;
+        match &e.value {
+            Value::Data(blob) => {
+                let len = self.em.value_len(e.vr, blob);
+                let mut vr = e.vr;
+                self.em.tag(e.tag)?;
+                if explicit {
+                    if !vr.has_long_length() && len > 0xFFFF {
+                        vr = Vr::UN;
+                    }
+                    self.em.raw(&vr.code())?;
+                    if vr.has_long_length() {
+                        self.em.raw(&[0, 0])?;
+                        self.em.u32(Self::length32(len)?)?;
+                    } else {
+                        #[allow(clippy::cast_possible_truncation)]
+                        self.em.u16(len as u16)?;
+                    }
+                } else {
+                    self.em.u32(Self::length32(len)?)?;
+                }
+                self.em.value(e.vr, blob)
+            }
+            Value::Items(items) => {
+                self.em.tag(e.tag)?;
+                if explicit {
+                    self.em.raw(b"SQ\0\0")?;
+                }
+                if self.layout.explicit_lengths {
+                    let head = if explicit { 12 } else { 8 };
+                    self.em.u32(Self::length32(self.element_len(e) - head)?)?;
+                } else {
+                    self.em.u32(UNDEFINED)?;
+                }
+                for item in items {
+                    self.em.tag(tag::ITEM)?;
+                    if self.layout.explicit_lengths {
+                        self.em.u32(Self::length32(self.item_len(item))?)?;
+                        self.dataset(item)?;
+                    } else {
+                        self.em.u32(UNDEFINED)?;
+                        self.dataset(item)?;
+                        self.em.tag(tag::ITEM_DELIMITATION)?;
+                        self.em.u32(0)?;
+                    }
+                }
+                if !self.layout.explicit_lengths {
+                    self.em.tag(tag::SEQUENCE_DELIMITATION)?;
+                    self.em.u32(0)?;
+                }
+                Ok(())
+            }
+            Value::Fragments(frags) => {
+                self.em.tag(e.tag)?;
+                self.em.raw(b"OB\0\0")?;
+                self.em.u32(UNDEFINED)?;
+                for f in frags {
+                    self.em.tag(tag::ITEM)?;
+                    self.em.u32(Self::length32(f.len() + f.len() % 2)?)?;
+                    self.em.fragment(f)?;
+                    if f.len() % 2 == 1 {
+                        self.em.raw(&[0])?;
+                    }
+                }
+                self.em.tag(tag::SEQUENCE_DELIMITATION)?;
+                self.em.u32(0)
+            }
+        }
+    }
+}
+
+fn ui(s: &str) -> Vec<u8> {
+    let mut v = s.as_bytes().to_vec();
+    if v.len() % 2 == 1 {
+        v.push(0);
+    }
+    v
+}
+
+fn meta_string(doc: &Document, meta_tag: u32, dataset_tag: u32) -> Option<String> {
+    doc.meta
+        .as_ref()
+        .and_then(|m| m.get(meta_tag))
+        .and_then(Element::string_value)
+        .or_else(|| doc.dataset.get(dataset_tag).and_then(Element::string_value))
+}
+
+/// The transfer syntax UID and kind that [`write`] produces for `doc`.
+///
+/// # Errors
+/// [`CoreError::Conversion`] when the dataset holds encapsulated pixel data and a native
+/// transfer syntax is requested (dcmsign registers no codecs).
+pub fn output_syntax(doc: &Document, requested: OutputSyntax) -> CoreResult<(String, Kind)> {
+    let (uid, kind) = match requested {
+        OutputSyntax::Same => match doc.kind {
+            Kind::ImplicitBig => (syntax::IMPLICIT_LE.to_string(), Kind::ImplicitLittle),
+            k => (doc.transfer_syntax.clone(), k),
+        },
+        OutputSyntax::ExplicitLittle => (syntax::EXPLICIT_LE.to_string(), Kind::ExplicitLittle),
+        OutputSyntax::ExplicitBig => (syntax::EXPLICIT_BE.to_string(), Kind::ExplicitBig),
+        OutputSyntax::ImplicitLittle => (syntax::IMPLICIT_LE.to_string(), Kind::ImplicitLittle),
+    };
+    if kind != Kind::Encapsulated && contains_fragments(&doc.dataset) {
+        let name = syntax::dcmtk_name(&uid).unwrap_or(&uid).to_string();
+        return Err(CoreError::Conversion(format!("No conversion to transfer syntax {name} possible!")));
+    }
+    Ok((uid, kind))
+}
+
+/// Writes `doc` as a DICOM file with a regenerated meta header to `out`.
+///
+/// # Errors
+/// [`CoreError::Conversion`] for an impossible transfer syntax conversion, or I/O errors.
+pub fn write<W: Write>(doc: &Document, opts: &WriteOptions, mut out: W) -> CoreResult<()> {
+    let (uid, kind) = output_syntax(doc, opts.syntax)?;
+    // File meta information, always explicit VR little endian.
+    let mut meta = Dataset::default();
+    meta.put(Element::new(0x0002_0001, Vr::OB, vec![0, 1]));
+    if let Some(s) = meta_string(doc, 0x0002_0002, 0x0008_0016) {
+        meta.put(Element::new(0x0002_0002, Vr::UI, ui(&s)));
+    }
+    if let Some(s) = meta_string(doc, 0x0002_0003, 0x0008_0018) {
+        meta.put(Element::new(0x0002_0003, Vr::UI, ui(&s)));
+    }
+    meta.put(Element::new(0x0002_0010, Vr::UI, ui(&uid)));
+    meta.put(Element::new(0x0002_0012, Vr::UI, ui(&opts.implementation_class_uid)));
+    let mut name = opts.implementation_version_name.as_bytes().to_vec();
+    if name.len() % 2 == 1 {
+        name.push(b' ');
+    }
+    meta.put(Element::new(0x0002_0013, Vr::SH, name));
+    meta.put(Element::new(0x0002_0000, Vr::UL, vec![0; 4]));
+    out.write_all(&[0u8; 128])?;
+    out.write_all(b"DICM")?;
+    {
+        let mut w = FileWriter {
+            em: Emitter::new(&doc.source, &mut out, true, opts.rule),
+            layout: Layout { explicit: true, explicit_lengths: true },
+        };
+        w.dataset(&meta)?;
+    }
+    let layout = Layout { explicit: kind.explicit(), explicit_lengths: opts.explicit_lengths };
+    if kind == Kind::Deflated {
+        let mut enc = flate2::write::DeflateEncoder::new(&mut out, flate2::Compression::default());
+        {
+            let mut w = FileWriter { em: Emitter::new(&doc.source, &mut enc, true, opts.rule), layout };
+            w.dataset(&doc.dataset)?;
+        }
+        enc.finish()?;
+    } else {
+        let mut w = FileWriter {
+            em: Emitter::new(&doc.source, &mut out, kind.little(), opts.rule),
+            layout,
+        };
+        w.dataset(&doc.dataset)?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// Writes `doc` to `path` atomically: into a temporary file in the same directory, renamed
+/// over `path` only when complete.
+///
+/// # Errors
+/// As [`write`], plus errors creating or renaming the temporary file.
+pub fn write_file(doc: &Document, opts: &WriteOptions, path: &std::path::Path) -> CoreResult<()> {
+    output_syntax(doc, opts.syntax)?;
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".dicomsign-").suffix(".tmp");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let tmp = builder.tempfile_in(&dir)?;
+    {
+        let mut bw = io::BufWriter::with_capacity(1 << 20, tmp.as_file());
+        write(doc, opts, &mut bw)?;
+        bw.flush()?;
+    }
+    tmp.persist(path).map_err(|e| CoreError::Io(e.error))?;
+    Ok(())
+}
