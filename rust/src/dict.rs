@@ -110,13 +110,19 @@ impl Dictionary {
                 Some("M") if f.len() >= 4 => {
                     let (value, mask) = parse_mask(f[1]).ok_or_else(bad)?;
                     let vr = DictVr::parse(f[2]).ok_or_else(bad)?;
-                    let entry = Entry { vr, keyword: f[3].to_string() };
+                    let entry = Entry {
+                        vr,
+                        keyword: f[3].to_string(),
+                    };
                     d.masked.push(Masked { value, mask, entry });
                 }
                 Some("P") if f.len() >= 5 => {
                     let (value, mask) = parse_mask(f[2]).ok_or_else(bad)?;
                     let vr = DictVr::parse(f[3]).ok_or_else(bad)?;
-                    let entry = Entry { vr, keyword: f[4].to_string() };
+                    let entry = Entry {
+                        vr,
+                        keyword: f[4].to_string(),
+                    };
                     d.private.entry(f[1].to_string()).or_default().push(Masked {
                         value,
                         mask,
@@ -244,7 +250,8 @@ pub fn global() -> &'static Dictionary {
 mod tests {
     use super::*;
 
-    const SAMPLE: &str = "# test\nE\t00100010\tPN\tPatientName\nE\t00280120\txs\tPixelPaddingValue\n\
+    const SAMPLE: &str =
+        "# test\nE\t00100010\tPN\tPatientName\nE\t00280120\txs\tPixelPaddingValue\n\
 M\t60xx3000\tox\tOverlayData\nP\tGEMS_IDEN_01\t0009xx01\tLO\tFullFidelity\n";
 
     #[test]
@@ -253,7 +260,10 @@ M\t60xx3000\tox\tOverlayData\nP\tGEMS_IDEN_01\t0009xx01\tLO\tFullFidelity\n";
         assert_eq!(d.lookup_vr(0x0010_0010, None), Some(DictVr::Fixed(Vr::PN)));
         assert_eq!(d.lookup_vr(0x0028_0120, None), Some(DictVr::Xs));
         assert_eq!(d.lookup_vr(0x6002_3000, None), Some(DictVr::Ox));
-        assert_eq!(d.lookup_vr(0x0009_1001, Some("GEMS_IDEN_01")), Some(DictVr::Fixed(Vr::LO)));
+        assert_eq!(
+            d.lookup_vr(0x0009_1001, Some("GEMS_IDEN_01")),
+            Some(DictVr::Fixed(Vr::LO))
+        );
         assert_eq!(d.lookup_vr(0x0009_1001, Some("OTHER")), None);
         assert_eq!(d.lookup_vr(0x0009_0010, None), Some(DictVr::Fixed(Vr::LO)));
         assert_eq!(d.lookup_vr(0x0011_0000, None), Some(DictVr::Fixed(Vr::UL)));

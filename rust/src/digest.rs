@@ -142,7 +142,11 @@ impl<'a> HashSink<'a> {
     /// A sink hashing with `alg`, teeing into `tee` when given.
     #[must_use]
     pub fn new(alg: MacAlgorithm, tee: Option<&'a mut dyn Write>) -> Self {
-        HashSink { hasher: Hasher::new(alg), tee, count: 0 }
+        HashSink {
+            hasher: Hasher::new(alg),
+            tee,
+            count: 0,
+        }
     }
 
     /// Number of bytes hashed.
@@ -198,9 +202,18 @@ mod tests {
     #[test]
     fn known_answers_abc() {
         let abc = b"abc";
-        assert_eq!(one_shot(MacAlgorithm::Ripemd160, abc), "8eb208f7e05d987a9b044a8e98c6b087f15a0bfc");
-        assert_eq!(one_shot(MacAlgorithm::Sha1, abc), "a9993e364706816aba3e25717850c26c9cd0d89d");
-        assert_eq!(one_shot(MacAlgorithm::Md5, abc), "900150983cd24fb0d6963f7d28e17f72");
+        assert_eq!(
+            one_shot(MacAlgorithm::Ripemd160, abc),
+            "8eb208f7e05d987a9b044a8e98c6b087f15a0bfc"
+        );
+        assert_eq!(
+            one_shot(MacAlgorithm::Sha1, abc),
+            "a9993e364706816aba3e25717850c26c9cd0d89d"
+        );
+        assert_eq!(
+            one_shot(MacAlgorithm::Md5, abc),
+            "900150983cd24fb0d6963f7d28e17f72"
+        );
         assert_eq!(
             one_shot(MacAlgorithm::Sha256, abc),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
@@ -219,14 +232,23 @@ mod tests {
 
     #[test]
     fn known_answers_empty_and_million_a() {
-        assert_eq!(one_shot(MacAlgorithm::Ripemd160, b""), "9c1185a5c5e9fc54612808977ee8f548b2258d31");
+        assert_eq!(
+            one_shot(MacAlgorithm::Ripemd160, b""),
+            "9c1185a5c5e9fc54612808977ee8f548b2258d31"
+        );
         assert_eq!(
             one_shot(MacAlgorithm::Sha256, b""),
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
         );
         let a = vec![b'a'; 1_000_000];
-        assert_eq!(one_shot(MacAlgorithm::Ripemd160, &a), "52783243c1697bdbe16d37f97f68f08325dc1528");
-        assert_eq!(one_shot(MacAlgorithm::Sha1, &a), "34aa973cd4c4daa4f61eeb2bdbad27316534016f");
+        assert_eq!(
+            one_shot(MacAlgorithm::Ripemd160, &a),
+            "52783243c1697bdbe16d37f97f68f08325dc1528"
+        );
+        assert_eq!(
+            one_shot(MacAlgorithm::Sha1, &a),
+            "34aa973cd4c4daa4f61eeb2bdbad27316534016f"
+        );
         assert_eq!(
             one_shot(MacAlgorithm::Sha256, &a),
             "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"

@@ -26,7 +26,14 @@ pub struct Emitter<'a, W: Write> {
 impl<'a, W: Write> Emitter<'a, W> {
     /// A new emitter.
     pub fn new(src: &'a Source, out: W, little: bool, rule: Rule) -> Self {
-        Emitter { src, out, buf: Vec::new(), little, rule, ambiguous: false }
+        Emitter {
+            src,
+            out,
+            buf: Vec::new(),
+            little,
+            rule,
+            ambiguous: false,
+        }
     }
 
     /// Writes raw bytes.
@@ -43,7 +50,11 @@ impl<'a, W: Write> Emitter<'a, W> {
     /// # Errors
     /// I/O errors of the destination.
     pub fn u16(&mut self, v: u16) -> CoreResult<()> {
-        let b = if self.little { v.to_le_bytes() } else { v.to_be_bytes() };
+        let b = if self.little {
+            v.to_le_bytes()
+        } else {
+            v.to_be_bytes()
+        };
         self.raw(&b)
     }
 
@@ -52,7 +63,11 @@ impl<'a, W: Write> Emitter<'a, W> {
     /// # Errors
     /// I/O errors of the destination.
     pub fn u32(&mut self, v: u32) -> CoreResult<()> {
-        let b = if self.little { v.to_le_bytes() } else { v.to_be_bytes() };
+        let b = if self.little {
+            v.to_le_bytes()
+        } else {
+            v.to_be_bytes()
+        };
         self.raw(&b)
     }
 
@@ -135,7 +150,9 @@ impl<'a, W: Write> Emitter<'a, W> {
             Blob::Stored { offset, len, .. } => {
                 let out = &mut self.out;
                 let mut buf = std::mem::take(&mut self.buf);
-                let r = self.src.for_each_chunk(*offset, *len, &mut buf, |chunk| out.write_all(chunk));
+                let r = self
+                    .src
+                    .for_each_chunk(*offset, *len, &mut buf, |chunk| out.write_all(chunk));
                 self.buf = buf;
                 r?;
                 Ok(())

@@ -185,7 +185,10 @@ pub fn mac_stream<W: Write>(
     out: W,
 ) -> CoreResult<StreamReport> {
     let little = opts.encoding != MacEncoding::ExplicitBig;
-    let mut enc = Encoder { em: Emitter::new(src, out, little, opts.rule), opts };
+    let mut enc = Encoder {
+        em: Emitter::new(src, out, little, opts.rule),
+        opts,
+    };
     let mut report = StreamReport::default();
     let listed: Vec<u32> = match selection {
         Selection::All => Vec::new(),
@@ -222,5 +225,10 @@ pub fn mac_stream<W: Write>(
 /// The tags of the signable elements of `container`, in order.
 #[must_use]
 pub fn signable_tags(container: &Dataset) -> Vec<u32> {
-    container.elements.iter().filter(|e| e.is_signable()).map(|e| e.tag).collect()
+    container
+        .elements
+        .iter()
+        .filter(|e| e.is_signable())
+        .map(|e| e.tag)
+        .collect()
 }

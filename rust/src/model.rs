@@ -70,7 +70,11 @@ impl Element {
     /// A plain element with an in-memory value.
     #[must_use]
     pub fn new(tag: u32, vr: crate::vr::Vr, bytes: Vec<u8>) -> Element {
-        Element { tag, vr, value: Value::Data(Blob::Inline(bytes)) }
+        Element {
+            tag,
+            vr,
+            value: Value::Data(Blob::Inline(bytes)),
+        }
     }
 
     /// The in-memory bytes of a plain element.

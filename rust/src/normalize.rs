@@ -70,7 +70,12 @@ pub fn normalize(vr: Vr, raw: &[u8], rule: Rule) -> Cow<'_, [u8]> {
 fn normalize_uid(raw: &[u8]) -> Cow<'_, [u8]> {
     let has_ws = raw.iter().any(|c| is_uid_whitespace(*c));
     let mut v: Cow<'_, [u8]> = if has_ws {
-        Cow::Owned(raw.iter().copied().filter(|c| !is_uid_whitespace(*c)).collect())
+        Cow::Owned(
+            raw.iter()
+                .copied()
+                .filter(|c| !is_uid_whitespace(*c))
+                .collect(),
+        )
     } else {
         Cow::Borrowed(raw)
     };
@@ -98,7 +103,9 @@ fn normalize_uid(raw: &[u8]) -> Cow<'_, [u8]> {
 /// True when DCMTK 3.6 and 3.7 hold different values for `raw`.
 #[must_use]
 pub fn is_ambiguous(vr: Vr, raw: &[u8]) -> bool {
-    vr.is_string() && vr != Vr::UI && normalize(vr, raw, Rule::Dcmtk36) != normalize(vr, raw, Rule::Dcmtk37)
+    vr.is_string()
+        && vr != Vr::UI
+        && normalize(vr, raw, Rule::Dcmtk36) != normalize(vr, raw, Rule::Dcmtk37)
 }
 
 #[cfg(test)]

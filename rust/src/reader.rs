@@ -100,7 +100,13 @@ fn eof() -> CoreError {
 
 impl<'a> Cursor<'a> {
     fn new(src: &'a Source, pos: u64, little: bool) -> Self {
-        Cursor { src, pos, win: Vec::new(), win_start: 0, little }
+        Cursor {
+            src,
+            pos,
+            win: Vec::new(),
+            win_start: 0,
+            little,
+        }
     }
 
     fn remaining(&self) -> u64 {
@@ -120,7 +126,10 @@ impl<'a> Cursor<'a> {
             }
             let size = WINDOW.max(n);
             self.win.resize(size, 0);
-            let got = self.src.read_at(self.pos, &mut self.win).map_err(CoreError::Io)?;
+            let got = self
+                .src
+                .read_at(self.pos, &mut self.win)
+                .map_err(CoreError::Io)?;
             self.win.truncate(got);
             self.win_start = self.pos;
             if got < n {
@@ -143,14 +152,22 @@ impl<'a> Cursor<'a> {
     fn u16(&mut self) -> CoreResult<u16> {
         let little = self.little;
         let b = self.take(2)?;
-        Ok(if little { u16::from_le_bytes([b[0], b[1]]) } else { u16::from_be_bytes([b[0], b[1]]) })
+        Ok(if little {
+            u16::from_le_bytes([b[0], b[1]])
+        } else {
+            u16::from_be_bytes([b[0], b[1]])
+        })
     }
 
     fn u32(&mut self) -> CoreResult<u32> {
         let little = self.little;
         let b = self.take(4)?;
         let a = [b[0], b[1], b[2], b[3]];
-        Ok(if little { u32::from_le_bytes(a) } else { u32::from_be_bytes(a) })
+        Ok(if little {
+            u32::from_le_bytes(a)
+        } else {
+            u32::from_be_bytes(a)
+        })
     }
 
     fn tag(&mut self) -> CoreResult<u32> {
@@ -169,7 +186,9 @@ impl<'a> Cursor<'a> {
             return Ok(self.take(n)?.to_vec());
         }
         let mut v = vec![0u8; n];
-        self.src.read_exact_at(self.pos, &mut v).map_err(|_| eof())?;
+        self.src
+            .read_exact_at(self.pos, &mut v)
+            .map_err(|_| eof())?;
         self.pos += n as u64;
         Ok(v)
     }
@@ -271,7 +290,9 @@ impl Reader<'_> {
 
     fn dict_vr(&self, ctx: &Context, t: u32) -> Option<Vr> {
         let creator = self.creator(ctx, t);
-        self.dict.lookup_vr(t, creator.as_deref()).map(|d| resolve(t, d, ctx))
+        self.dict
+            .lookup_vr(t, creator.as_deref())
+            .map(|d| resolve(t, d, ctx))
     }
 
     /// Reads one dataset or item. `end` bounds a defined-length item or the top level; `None`
@@ -283,10 +304,10 @@ impl Reader<'_> {
         let mut ctx = Context::default();
         let mut elements: Vec<Element> = Vec::new();
         loop {
-            match end {
-                Some(e) if self.cur.pos >= e => break,
-                None if self.cur.at_end() => return Err(eof()),
-                _ => {}
+            // Like DCMTK, accept a stream that ends at an element boundary inside a
+            // sequence or item whose length claims more.
+            if self.cur.at_end() || end.is_some_and(|e| self.cur.pos >= e) {
+                break;
             }
             self.cur.little = syn.little;
             let t = self.cur.tag()?;
@@ -308,7 +329,9 @@ impl Reader<'_> {
         }
         if let Some(e) = end {
             if self.cur.pos > e {
-                return Err(CoreError::format("element extends beyond the end of its item"));
+                return Err(CoreError::format(
+                    "element extends beyond the end of its item",
+                ));
             }
         }
         elements.sort_by_key(|e| e.tag);
@@ -379,17 +402,28 @@ impl Reader<'_> {
         if len == UNDEFINED {
             if t == tag::PIXEL_DATA && vr != Vr::SQ {
                 let fragments = self.fragments(syn)?;
-                return Ok(Element { tag: t, vr: Vr::OB, value: Value::Fragments(fragments) });
+                return Ok(Element {
+                    tag: t,
+                    vr: Vr::OB,
+                    value: Value::Fragments(fragments),
+                });
             }
             let item_syntax = if vr == Vr::UN && syn.explicit {
                 // CP-246: the items of an undefined-length UN are implicit VR little endian.
-                Syntax { explicit: false, little: true }
+                Syntax {
+                    explicit: false,
+                    little: true,
+                }
             } else {
                 syn
             };
             if matches!(vr, Vr::SQ | Vr::UN | Vr::OB | Vr::OW | Vr::Unknown) {
                 let items = self.items(item_syntax, None, depth)?;
-                return Ok(Element { tag: t, vr: Vr::SQ, value: Value::Items(items) });
+                return Ok(Element {
+                    tag: t,
+                    vr: Vr::SQ,
+                    value: Value::Items(items),
+                });
             }
             return Err(CoreError::format(format!(
                 "undefined length in element {} with VR {}",
@@ -399,11 +433,12 @@ impl Reader<'_> {
         }
         if vr == Vr::SQ {
             let end = self.cur.pos + u64::from(len);
-            if end > self.cur.src.len() {
-                return Err(eof());
-            }
             let items = self.items(syn, Some(end), depth)?;
-            return Ok(Element { tag: t, vr: Vr::SQ, value: Value::Items(items) });
+            return Ok(Element {
+                tag: t,
+                vr: Vr::SQ,
+                value: Value::Items(items),
+            });
         }
         if vr == Vr::UN && syn.explicit && self.opts.convert_un {
             if let Some(real) = self.dict_vr(ctx, t).filter(|v| !v.is_unknown()) {
@@ -411,7 +446,11 @@ impl Reader<'_> {
             }
         }
         let blob = self.blob(vr, len, syn)?;
-        let element = Element { tag: t, vr, value: Value::Data(blob) };
+        let element = Element {
+            tag: t,
+            vr,
+            value: Value::Data(blob),
+        };
         self.note(&element, ctx);
         Ok(element)
     }
@@ -426,16 +465,27 @@ impl Reader<'_> {
         ctx: &mut Context,
         depth: usize,
     ) -> CoreResult<Element> {
-        let implicit = Syntax { explicit: false, little: true };
+        let implicit = Syntax {
+            explicit: false,
+            little: true,
+        };
         if vr == Vr::SQ {
             let end = self.cur.pos + u64::from(len);
             let saved = self.cur.little;
             let items = self.items(implicit, Some(end), depth)?;
             self.cur.little = saved;
-            return Ok(Element { tag: t, vr, value: Value::Items(items) });
+            return Ok(Element {
+                tag: t,
+                vr,
+                value: Value::Items(items),
+            });
         }
         let blob = self.blob(vr, len, implicit)?;
-        let element = Element { tag: t, vr, value: Value::Data(blob) };
+        let element = Element {
+            tag: t,
+            vr,
+            value: Value::Data(blob),
+        };
         self.note(&element, ctx);
         Ok(element)
     }
@@ -458,10 +508,8 @@ impl Reader<'_> {
     fn items(&mut self, syn: Syntax, end: Option<u64>, depth: usize) -> CoreResult<Vec<Dataset>> {
         let mut items = Vec::new();
         loop {
-            if let Some(e) = end {
-                if self.cur.pos >= e {
-                    break;
-                }
+            if self.cur.at_end() || end.is_some_and(|e| self.cur.pos >= e) {
+                break;
             }
             self.cur.little = syn.little;
             let t = self.cur.tag()?;
@@ -482,11 +530,8 @@ impl Reader<'_> {
                 self.dataset(syn, None, depth + 1)?
             } else {
                 let item_end = self.cur.pos + u64::from(len);
-                if item_end > self.cur.src.len() {
-                    return Err(eof());
-                }
                 let d = self.dataset(syn, Some(item_end), depth + 1)?;
-                self.cur.pos = item_end;
+                self.cur.pos = item_end.min(self.cur.src.len());
                 d
             };
             items.push(item);
@@ -506,7 +551,14 @@ impl Reader<'_> {
             if t != tag::ITEM || len == UNDEFINED {
                 return Err(CoreError::format("invalid item in encapsulated pixel data"));
             }
-            out.push(self.blob(Vr::OB, len, Syntax { explicit: syn.explicit, little: true })?);
+            out.push(self.blob(
+                Vr::OB,
+                len,
+                Syntax {
+                    explicit: syn.explicit,
+                    little: true,
+                },
+            )?);
         }
         Ok(out)
     }
@@ -558,7 +610,9 @@ fn read_meta(src: &Source, start: u64) -> CoreResult<(Dataset, u64)> {
             u32::from(cur.u16()?)
         };
         if len == UNDEFINED {
-            return Err(CoreError::format("undefined length in file meta information"));
+            return Err(CoreError::format(
+                "undefined length in file meta information",
+            ));
         }
         let value = cur.bytes(u64::from(len))?;
         elements.push(Element::new(t, vr, value));
@@ -603,13 +657,13 @@ pub fn read(source: Source, opts: ReadOptions) -> CoreResult<Document> {
     let mut meta = None;
     if opts.mode != ReadMode::Dataset {
         let mut magic = [0u8; 4];
-        let has_preamble =
-            source.len() >= 132 && source.read_exact_at(128, &mut magic).is_ok() && &magic == b"DICM";
+        let has_preamble = source.len() >= 132
+            && source.read_exact_at(128, &mut magic).is_ok()
+            && &magic == b"DICM";
         let mut first = [0u8; 2];
         let meta_start = if has_preamble {
             Some(132)
-        } else if source.read_exact_at(0, &mut first).is_ok()
-            && u16::from_le_bytes(first) == 0x0002
+        } else if source.read_exact_at(0, &mut first).is_ok() && u16::from_le_bytes(first) == 0x0002
         {
             Some(0)
         } else {
@@ -622,7 +676,9 @@ pub fn read(source: Source, opts: ReadOptions) -> CoreResult<Document> {
                 start = end;
             }
             None if opts.mode == ReadMode::FileOnly => {
-                return Err(CoreError::format("no DICOM file meta information (DICM prefix) found"));
+                return Err(CoreError::format(
+                    "no DICOM file meta information (DICM prefix) found",
+                ));
             }
             None => {}
         }
@@ -635,14 +691,21 @@ pub fn read(source: Source, opts: ReadOptions) -> CoreResult<Document> {
         ReadXfer::Auto | ReadXfer::Detect => None,
     };
     let (uid, kind) = match (opts.xfer, &named, forced) {
-        (ReadXfer::Auto, Some(u), _) if syntax::kind_of(u).is_some() => {
-            (u.clone(), syntax::kind_of(u).unwrap_or(Kind::ExplicitLittle))
-        }
-        (_, _, Some(f)) if meta.is_none() => (f.to_string(), syntax::kind_of(f).unwrap_or(Kind::ExplicitLittle)),
+        (ReadXfer::Auto, Some(u), _) if syntax::kind_of(u).is_some() => (
+            u.clone(),
+            syntax::kind_of(u).unwrap_or(Kind::ExplicitLittle),
+        ),
+        (_, _, Some(f)) if meta.is_none() => (
+            f.to_string(),
+            syntax::kind_of(f).unwrap_or(Kind::ExplicitLittle),
+        ),
         (ReadXfer::Little | ReadXfer::Big | ReadXfer::Implicit, Some(u), _)
             if syntax::kind_of(u).is_some() =>
         {
-            (u.clone(), syntax::kind_of(u).unwrap_or(Kind::ExplicitLittle))
+            (
+                u.clone(),
+                syntax::kind_of(u).unwrap_or(Kind::ExplicitLittle),
+            )
         }
         _ => {
             let k = detect(&source, start);
@@ -661,16 +724,29 @@ pub fn read(source: Source, opts: ReadOptions) -> CoreResult<Document> {
     } else {
         source
     };
-    let syn = Syntax { explicit: kind.explicit(), little: kind.little() };
+    let syn = Syntax {
+        explicit: kind.explicit(),
+        little: kind.little(),
+    };
     let dataset = if start >= source.len() {
         Dataset::default()
     } else {
-        let mut reader = Reader { cur: Cursor::new(&source, start, syn.little), opts, dict: dict::global() };
+        let mut reader = Reader {
+            cur: Cursor::new(&source, start, syn.little),
+            opts,
+            dict: dict::global(),
+        };
         let end = source.len();
         reader.dataset(syn, Some(end), 0)?
     };
     if meta.is_none() && dataset.is_empty() {
         return Err(CoreError::format("no data elements found"));
     }
-    Ok(Document { source: Arc::new(source), meta, dataset, transfer_syntax: uid, kind })
+    Ok(Document {
+        source: Arc::new(source),
+        meta,
+        dataset,
+        transfer_syntax: uid,
+        kind,
+    })
 }

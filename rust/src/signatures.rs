@@ -37,7 +37,10 @@ fn walk(d: &Dataset, path: &mut ItemPath, inside_oa: bool, out: &mut Search) {
             }
             if let Some(items) = e.items() {
                 for index in 0..items.len() {
-                    out.found.push(SignatureRef { container: path.clone(), index });
+                    out.found.push(SignatureRef {
+                        container: path.clone(),
+                        index,
+                    });
                 }
             }
             continue;
@@ -94,7 +97,10 @@ pub fn item<'a>(root: &'a Dataset, path: &[(u32, usize)]) -> Result<&'a Dataset,
     for (step, (t, i)) in path.iter().enumerate() {
         let e = cur.get(*t).ok_or(PathError::NotFound { step })?;
         let items = e.items().ok_or(PathError::NotSequence { step })?;
-        cur = items.get(*i).ok_or(PathError::NoSuchItem { step, items: items.len() })?;
+        cur = items.get(*i).ok_or(PathError::NoSuchItem {
+            step,
+            items: items.len(),
+        })?;
     }
     Ok(cur)
 }
@@ -112,7 +118,9 @@ pub fn item_mut<'a>(
         let e = cur.get_mut(*t).ok_or(PathError::NotFound { step })?;
         let items = e.items_mut().ok_or(PathError::NotSequence { step })?;
         let n = items.len();
-        cur = items.get_mut(*i).ok_or(PathError::NoSuchItem { step, items: n })?;
+        cur = items
+            .get_mut(*i)
+            .ok_or(PathError::NoSuchItem { step, items: n })?;
     }
     Ok(cur)
 }
@@ -180,7 +188,10 @@ fn at_values(e: &Element) -> Option<Vec<u32>> {
     let b = e.bytes()?;
     Some(
         b.chunks_exact(4)
-            .map(|c| (u32::from(u16::from_le_bytes([c[0], c[1]])) << 16) | u32::from(u16::from_le_bytes([c[2], c[3]])))
+            .map(|c| {
+                (u32::from(u16::from_le_bytes([c[0], c[1]])) << 16)
+                    | u32::from(u16::from_le_bytes([c[2], c[3]]))
+            })
             .collect(),
     )
 }
@@ -199,7 +210,10 @@ pub fn mac_item(container: &Dataset, id: u16) -> Option<&Dataset> {
 ///
 /// # Errors
 /// [`CoreError::Invalid`] when the reference does not resolve.
-pub fn signature_item<'a>(root: &'a Dataset, r: &SignatureRef) -> CoreResult<(&'a Dataset, &'a Dataset)> {
+pub fn signature_item<'a>(
+    root: &'a Dataset,
+    r: &SignatureRef,
+) -> CoreResult<(&'a Dataset, &'a Dataset)> {
     let container = item(root, &r.container).map_err(|e| CoreError::invalid(e.to_string()))?;
     let sig = container
         .get(tag::DIGITAL_SIGNATURES_SEQUENCE)
@@ -230,7 +244,10 @@ pub fn describe(root: &Dataset, r: &SignatureRef) -> CoreResult<SignatureInfo> {
         .and_then(Element::items)
         .and_then(|i| i.first())
         .and_then(|i| string_of(i, tag::CODE_VALUE));
-    let raw = |t: u32| sig.get(t).and_then(|e| e.bytes().map(|b| (b.to_vec(), e.vr)));
+    let raw = |t: u32| {
+        sig.get(t)
+            .and_then(|e| e.bytes().map(|b| (b.to_vec(), e.vr)))
+    };
     Ok(SignatureInfo {
         container: r.container.clone(),
         index: r.index,
@@ -277,7 +294,11 @@ pub fn next_mac_id(container: &Dataset) -> CoreResult<u16> {
 
 fn append_item(container: &mut Dataset, seq: u32, item: Dataset) {
     if container.get(seq).and_then(Element::items).is_none() {
-        container.put(Element { tag: seq, vr: Vr::SQ, value: Value::Items(Vec::new()) });
+        container.put(Element {
+            tag: seq,
+            vr: Vr::SQ,
+            value: Value::Items(Vec::new()),
+        });
     }
     if let Some(items) = container.get_mut(seq).and_then(Element::items_mut) {
         items.push(item);
@@ -289,7 +310,12 @@ fn append_item(container: &mut Dataset, seq: u32, item: Dataset) {
 ///
 /// # Errors
 /// [`CoreError::Invalid`] when the path does not resolve.
-pub fn add(root: &mut Dataset, path: &[(u32, usize)], mac: Dataset, sig: Dataset) -> CoreResult<()> {
+pub fn add(
+    root: &mut Dataset,
+    path: &[(u32, usize)],
+    mac: Dataset,
+    sig: Dataset,
+) -> CoreResult<()> {
     let container = item_mut(root, path).map_err(|e| CoreError::invalid(e.to_string()))?;
     append_item(container, tag::MAC_PARAMETERS_SEQUENCE, mac);
     append_item(container, tag::DIGITAL_SIGNATURES_SEQUENCE, sig);
@@ -323,7 +349,10 @@ pub fn remove(root: &mut Dataset, r: &SignatureRef) -> CoreResult<()> {
         container.remove(tag::DIGITAL_SIGNATURES_SEQUENCE);
     }
     if !shared {
-        if let Some(macs) = container.get_mut(tag::MAC_PARAMETERS_SEQUENCE).and_then(Element::items_mut) {
+        if let Some(macs) = container
+            .get_mut(tag::MAC_PARAMETERS_SEQUENCE)
+            .and_then(Element::items_mut)
+        {
             macs.retain(|i| i.get(tag::MAC_ID_NUMBER).and_then(Element::u16_value) != Some(id));
             if macs.is_empty() {
                 container.remove(tag::MAC_PARAMETERS_SEQUENCE);
@@ -339,14 +368,26 @@ mod tests {
 
     fn sig_item(id: u16, uid: &str) -> Dataset {
         let mut d = Dataset::default();
-        d.put(Element::new(tag::MAC_ID_NUMBER, Vr::US, id.to_le_bytes().to_vec()));
-        d.put(Element::new(tag::DIGITAL_SIGNATURE_UID, Vr::UI, uid.as_bytes().to_vec()));
+        d.put(Element::new(
+            tag::MAC_ID_NUMBER,
+            Vr::US,
+            id.to_le_bytes().to_vec(),
+        ));
+        d.put(Element::new(
+            tag::DIGITAL_SIGNATURE_UID,
+            Vr::UI,
+            uid.as_bytes().to_vec(),
+        ));
         d
     }
 
     fn mac_item_with(id: u16) -> Dataset {
         let mut d = Dataset::default();
-        d.put(Element::new(tag::MAC_ID_NUMBER, Vr::US, id.to_le_bytes().to_vec()));
+        d.put(Element::new(
+            tag::MAC_ID_NUMBER,
+            Vr::US,
+            id.to_le_bytes().to_vec(),
+        ));
         d
     }
 
@@ -356,7 +397,11 @@ mod tests {
         root.put(Element::new(0x0010_0010, Vr::PN, b"Doe^J".to_vec()));
         let mut nested = Dataset::default();
         nested.put(Element::new(0x0008_0100, Vr::SH, b"1 ".to_vec()));
-        root.put(Element { tag: 0x0008_1140, vr: Vr::SQ, value: Value::Items(vec![nested]) });
+        root.put(Element {
+            tag: 0x0008_1140,
+            vr: Vr::SQ,
+            value: Value::Items(vec![nested]),
+        });
         for uid in ["1.1", "1.2", "1.3"] {
             let id = next_mac_id(&root).unwrap();
             add(&mut root, &[], mac_item_with(id), sig_item(id, uid)).unwrap();
@@ -368,7 +413,10 @@ mod tests {
         let s = find(&root);
         assert_eq!(s.found.len(), 4);
         assert_eq!(s.found[0].container, path.to_vec());
-        assert_eq!(describe(&root, &s.found[2]).unwrap().uid.as_deref(), Some("1.2"));
+        assert_eq!(
+            describe(&root, &s.found[2]).unwrap().uid.as_deref(),
+            Some("1.2")
+        );
         remove(&mut root, &s.found[2]).unwrap();
         assert_eq!(next_mac_id(&root).unwrap(), 1);
         let s = find(&root);
@@ -376,19 +424,40 @@ mod tests {
         let inner = item(&root, &path).unwrap();
         assert!(inner.get(tag::DIGITAL_SIGNATURES_SEQUENCE).is_none());
         assert!(inner.get(tag::MAC_PARAMETERS_SEQUENCE).is_none());
-        assert_eq!(item(&root, &[(0x0008_1140, 3)]), Err(PathError::NoSuchItem { step: 0, items: 1 }));
-        assert_eq!(item(&root, &[(0x0010_0010, 0)]), Err(PathError::NotSequence { step: 0 }));
-        assert_eq!(item(&root, &[(0x0010_0020, 0)]), Err(PathError::NotFound { step: 0 }));
+        assert_eq!(
+            item(&root, &[(0x0008_1140, 3)]),
+            Err(PathError::NoSuchItem { step: 0, items: 1 })
+        );
+        assert_eq!(
+            item(&root, &[(0x0010_0010, 0)]),
+            Err(PathError::NotSequence { step: 0 })
+        );
+        assert_eq!(
+            item(&root, &[(0x0010_0020, 0)]),
+            Err(PathError::NotFound { step: 0 })
+        );
     }
 
     #[test]
     fn original_attributes_are_skipped() {
         let mut inner = Dataset::default();
-        inner.put(Element { tag: tag::DIGITAL_SIGNATURES_SEQUENCE, vr: Vr::SQ, value: Value::Items(vec![sig_item(0, "9")]) });
+        inner.put(Element {
+            tag: tag::DIGITAL_SIGNATURES_SEQUENCE,
+            vr: Vr::SQ,
+            value: Value::Items(vec![sig_item(0, "9")]),
+        });
         let mut oa_item = Dataset::default();
-        oa_item.put(Element { tag: 0x0400_0550, vr: Vr::SQ, value: Value::Items(vec![inner]) });
+        oa_item.put(Element {
+            tag: 0x0400_0550,
+            vr: Vr::SQ,
+            value: Value::Items(vec![inner]),
+        });
         let mut root = Dataset::default();
-        root.put(Element { tag: tag::ORIGINAL_ATTRIBUTES_SEQUENCE, vr: Vr::SQ, value: Value::Items(vec![oa_item]) });
+        root.put(Element {
+            tag: tag::ORIGINAL_ATTRIBUTES_SEQUENCE,
+            vr: Vr::SQ,
+            value: Value::Items(vec![oa_item]),
+        });
         let s = find(&root);
         assert!(s.found.is_empty());
         assert_eq!(s.skipped_in_original_attributes, 1);

@@ -104,7 +104,10 @@ impl Source {
         if self.read_at(offset, buf)? == buf.len() {
             Ok(())
         } else {
-            Err(io::Error::new(io::ErrorKind::UnexpectedEof, "premature end of data"))
+            Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "premature end of data",
+            ))
         }
     }
 

@@ -50,10 +50,20 @@ fn digest_of(
     tags: &[u32],
     opts: StreamOptions,
 ) -> Result<(Vec<u8>, bool), CoreError> {
-    let r = signatures::SignatureRef { container: info.container.clone(), index: info.index };
+    let r = signatures::SignatureRef {
+        container: info.container.clone(),
+        index: info.index,
+    };
     let (container, sig) = signatures::signature_item(&doc.dataset, &r)?;
     let mut sink = HashSink::new(alg, None);
-    let report = encode::mac_stream(&doc.source, container, Selection::Tags(tags), sig, opts, &mut sink)?;
+    let report = encode::mac_stream(
+        &doc.source,
+        container,
+        Selection::Tags(tags),
+        sig,
+        opts,
+        &mut sink,
+    )?;
     Ok((sink.finish()?, report.ambiguous))
 }
 
@@ -83,17 +93,36 @@ fn evaluate(doc: &Document, info: SignatureInfo, old_format: bool) -> DigestResu
         Some(t) if !t.is_empty() => t,
         _ => return fail(info, StreamFailure::NoTags),
     };
-    let opts = StreamOptions { encoding, encapsulated, old_format, rule: Rule::Dcmtk36 };
+    let opts = StreamOptions {
+        encoding,
+        encapsulated,
+        old_format,
+        rule: Rule::Dcmtk36,
+    };
     match digest_of(doc, &info, alg, &tags, opts) {
         Ok((d36, ambiguous)) => {
             let d37 = if ambiguous {
-                digest_of(doc, &info, alg, &tags, StreamOptions { rule: Rule::Dcmtk37, ..opts })
-                    .ok()
-                    .map(|(d, _)| d)
+                digest_of(
+                    doc,
+                    &info,
+                    alg,
+                    &tags,
+                    StreamOptions {
+                        rule: Rule::Dcmtk37,
+                        ..opts
+                    },
+                )
+                .ok()
+                .map(|(d, _)| d)
             } else {
                 None
             };
-            DigestResult { info, digest: Some(d36), digest_37: d37, failure: None }
+            DigestResult {
+                info,
+                digest: Some(d36),
+                digest_37: d37,
+                failure: None,
+            }
         }
         Err(CoreError::Unsignable(t)) => fail(info, StreamFailure::Unsignable(t)),
         Err(e) => fail(info, StreamFailure::Encode(e.to_string())),

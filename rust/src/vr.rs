@@ -103,7 +103,10 @@ impl Vr {
     pub fn code(self) -> [u8; 2] {
         match self {
             Vr::Unknown => *b"UN",
-            v => *TABLE.iter().find(|(t, _)| *t == v).map_or(b"UN", |(_, s)| *s),
+            v => *TABLE
+                .iter()
+                .find(|(t, _)| *t == v)
+                .map_or(b"UN", |(_, s)| *s),
         }
     }
 

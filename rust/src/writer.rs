@@ -40,6 +40,9 @@ pub struct WriteOptions {
     pub implementation_class_uid: String,
     /// Implementation Version Name written into the meta header.
     pub implementation_version_name: String,
+    /// Media Storage SOP Instance UID used when neither the dataset nor the input meta header
+    /// has one.
+    pub fallback_instance_uid: String,
 }
 
 const UNDEFINED: u32 = 0xFFFF_FFFF;
@@ -96,7 +99,10 @@ impl<W: Write> FileWriter<'_, W> {
                 let head = if self.layout.explicit { 12 } else { 8 };
                 let delim = if self.layout.explicit_lengths { 0 } else { 8 };
                 head + delim
-                    + items.iter().map(|i| 8 + self.item_len(i) + delim).sum::<u64>()
+                    + items
+                        .iter()
+                        .map(|i| 8 + self.item_len(i) + delim)
+                        .sum::<u64>()
             }
             Value::Fragments(frags) => {
                 let head = if self.layout.explicit { 12 } else { 8 };
@@ -210,12 +216,19 @@ fn ui(s: &str) -> Vec<u8> {
     v
 }
 
+/// DCMTK takes the Media Storage SOP Class/Instance UIDs from the dataset; when the dataset
+/// lacks them we keep the input's meta values (DCMTK would invent OFFIS private ones).
 fn meta_string(doc: &Document, meta_tag: u32, dataset_tag: u32) -> Option<String> {
-    doc.meta
-        .as_ref()
-        .and_then(|m| m.get(meta_tag))
+    doc.dataset
+        .get(dataset_tag)
         .and_then(Element::string_value)
-        .or_else(|| doc.dataset.get(dataset_tag).and_then(Element::string_value))
+        .filter(|s| !s.is_empty())
+        .or_else(|| {
+            doc.meta
+                .as_ref()
+                .and_then(|m| m.get(meta_tag))
+                .and_then(Element::string_value)
+        })
 }
 
 /// The transfer syntax UID and kind that [`write`] produces for `doc`.
@@ -235,7 +248,9 @@ pub fn output_syntax(doc: &Document, requested: OutputSyntax) -> CoreResult<(Str
     };
     if kind != Kind::Encapsulated && contains_fragments(&doc.dataset) {
         let name = syntax::dcmtk_name(&uid).unwrap_or(&uid).to_string();
-        return Err(CoreError::Conversion(format!("No conversion to transfer syntax {name} possible!")));
+        return Err(CoreError::Conversion(format!(
+            "No conversion to transfer syntax {name} possible!"
+        )));
     }
     Ok((uid, kind))
 }
@@ -252,11 +267,15 @@ pub fn write<W: Write>(doc: &Document, opts: &WriteOptions, mut out: W) -> CoreR
     if let Some(s) = meta_string(doc, 0x0002_0002, 0x0008_0016) {
         meta.put(Element::new(0x0002_0002, Vr::UI, ui(&s)));
     }
-    if let Some(s) = meta_string(doc, 0x0002_0003, 0x0008_0018) {
-        meta.put(Element::new(0x0002_0003, Vr::UI, ui(&s)));
-    }
+    let instance = meta_string(doc, 0x0002_0003, 0x0008_0018)
+        .unwrap_or_else(|| opts.fallback_instance_uid.clone());
+    meta.put(Element::new(0x0002_0003, Vr::UI, ui(&instance)));
     meta.put(Element::new(0x0002_0010, Vr::UI, ui(&uid)));
-    meta.put(Element::new(0x0002_0012, Vr::UI, ui(&opts.implementation_class_uid)));
+    meta.put(Element::new(
+        0x0002_0012,
+        Vr::UI,
+        ui(&opts.implementation_class_uid),
+    ));
     let mut name = opts.implementation_version_name.as_bytes().to_vec();
     if name.len() % 2 == 1 {
         name.push(b' ');
@@ -268,15 +287,24 @@ pub fn write<W: Write>(doc: &Document, opts: &WriteOptions, mut out: W) -> CoreR
     {
         let mut w = FileWriter {
             em: Emitter::new(&doc.source, &mut out, true, opts.rule),
-            layout: Layout { explicit: true, explicit_lengths: true },
+            layout: Layout {
+                explicit: true,
+                explicit_lengths: true,
+            },
         };
         w.dataset(&meta)?;
     }
-    let layout = Layout { explicit: kind.explicit(), explicit_lengths: opts.explicit_lengths };
+    let layout = Layout {
+        explicit: kind.explicit(),
+        explicit_lengths: opts.explicit_lengths,
+    };
     if kind == Kind::Deflated {
         let mut enc = flate2::write::DeflateEncoder::new(&mut out, flate2::Compression::default());
         {
-            let mut w = FileWriter { em: Emitter::new(&doc.source, &mut enc, true, opts.rule), layout };
+            let mut w = FileWriter {
+                em: Emitter::new(&doc.source, &mut enc, true, opts.rule),
+                layout,
+            };
             w.dataset(&doc.dataset)?;
         }
         enc.finish()?;

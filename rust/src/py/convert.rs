@@ -9,20 +9,24 @@ use crate::signatures::{self, SignatureInfo};
 use crate::verify::{self, DigestResult, StreamFailure};
 use crate::vr::Vr;
 
-
 /// Reads a list of `(tag, vr, value)` records into a dataset; `value` is bytes or a list of
 /// items, each a list of records.
 pub fn dataset_from_records(obj: &Bound<'_, PyAny>) -> PyResult<Dataset> {
-    let list = obj.cast::<PyList>().map_err(|_| PyValueError::new_err("records must be a list"))?;
+    let list = obj
+        .cast::<PyList>()
+        .map_err(|_| PyValueError::new_err("records must be a list"))?;
     let mut d = Dataset::default();
     for rec in list.iter() {
-        let t = rec.cast::<PyTuple>().map_err(|_| PyValueError::new_err("a record must be a tuple"))?;
+        let t = rec
+            .cast::<PyTuple>()
+            .map_err(|_| PyValueError::new_err("a record must be a tuple"))?;
         if t.len() != 3 {
             return Err(PyValueError::new_err("a record is (tag, vr, value)"));
         }
         let tag: u32 = t.get_item(0)?.extract()?;
         let vr_s: String = t.get_item(1)?.extract()?;
-        let vr = Vr::parse(&vr_s).ok_or_else(|| PyValueError::new_err(format!("unknown VR {vr_s:?}")))?;
+        let vr = Vr::parse(&vr_s)
+            .ok_or_else(|| PyValueError::new_err(format!("unknown VR {vr_s:?}")))?;
         let v = t.get_item(2)?;
         let value = if let Ok(b) = v.cast::<PyBytes>() {
             Value::Data(Blob::Inline(b.as_bytes().to_vec()))
@@ -33,10 +37,14 @@ pub fn dataset_from_records(obj: &Bound<'_, PyAny>) -> PyResult<Dataset> {
             }
             Value::Items(out)
         } else {
-            return Err(PyValueError::new_err("a record value is bytes or a list of items"));
+            return Err(PyValueError::new_err(
+                "a record value is bytes or a list of items",
+            ));
         };
         if !d.insert(Element { tag, vr, value }) {
-            return Err(PyValueError::new_err(format!("duplicate tag {tag:08X} in records")));
+            return Err(PyValueError::new_err(format!(
+                "duplicate tag {tag:08X} in records"
+            )));
         }
     }
     Ok(d)
@@ -59,7 +67,10 @@ pub fn signature_dict<'py>(py: Python<'py>, i: &SignatureInfo) -> PyResult<Bound
     d.set_item("certificate_type", i.certificate_type.clone())?;
     d.set_item("certificate", bytes(py, i.certificate.as_ref()))?;
     d.set_item("signature", bytes(py, i.signature.as_ref().map(|(b, _)| b)))?;
-    d.set_item("signature_vr", i.signature.as_ref().map(|(_, v)| v.as_str()))?;
+    d.set_item(
+        "signature_vr",
+        i.signature.as_ref().map(|(_, v)| v.as_str()),
+    )?;
     d.set_item("timestamp_type", i.timestamp_type.clone())?;
     d.set_item("timestamp", bytes(py, i.timestamp.as_ref()))?;
     d.set_item("purpose", i.purpose.clone())?;
@@ -80,7 +91,9 @@ pub fn add_digests(py: Python<'_>, d: &Bound<'_, PyDict>, r: &DigestResult) -> P
         None => (None, None),
         Some(StreamFailure::NoMacItem) => (Some("no-mac-item".to_string()), None),
         Some(StreamFailure::NoTransferSyntax) => (Some("no-transfer-syntax".into()), None),
-        Some(StreamFailure::UnknownTransferSyntax) => (Some("unknown-transfer-syntax".into()), None),
+        Some(StreamFailure::UnknownTransferSyntax) => {
+            (Some("unknown-transfer-syntax".into()), None)
+        }
         Some(StreamFailure::NoAlgorithm) => (Some("no-algorithm".into()), None),
         Some(StreamFailure::UnknownAlgorithm) => (Some("unknown-algorithm".into()), None),
         Some(StreamFailure::NoTags) => (Some("no-tags".into()), None),
@@ -93,6 +106,9 @@ pub fn add_digests(py: Python<'_>, d: &Bound<'_, PyDict>, r: &DigestResult) -> P
 }
 
 /// Runs the engine half of verification on a document.
-pub fn verify_document(doc: &crate::reader::Document, old_format: bool) -> (Vec<DigestResult>, usize) {
+pub fn verify_document(
+    doc: &crate::reader::Document,
+    old_format: bool,
+) -> (Vec<DigestResult>, usize) {
     verify::verify_document(doc, old_format)
 }

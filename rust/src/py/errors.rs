@@ -22,7 +22,9 @@ impl From<PyCoreError> for PyErr {
     #[cold]
     fn from(e: PyCoreError) -> PyErr {
         match e.0 {
-            CoreError::Io(io) => PyOSError::new_err((io.raw_os_error().unwrap_or(0), io.to_string())),
+            CoreError::Io(io) => {
+                PyOSError::new_err((io.raw_os_error().unwrap_or(0), io.to_string()))
+            }
             CoreError::Format(m) => DicomFormatError::new_err(m),
             CoreError::Invalid(m) => PyValueError::new_err(m),
             CoreError::Encode(m) => StreamError::new_err((m, 0u32)),

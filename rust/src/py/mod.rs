@@ -30,12 +30,15 @@ fn rule_of(s: &str) -> PyResult<Rule> {
     match s {
         "3.6" => Ok(Rule::Dcmtk36),
         "3.7" => Ok(Rule::Dcmtk37),
-        _ => Err(PyValueError::new_err(format!("unknown normalization rule {s:?}"))),
+        _ => Err(PyValueError::new_err(format!(
+            "unknown normalization rule {s:?}"
+        ))),
     }
 }
 
 fn algorithm_of(s: &str) -> PyResult<MacAlgorithm> {
-    MacAlgorithm::from_dicom(s).ok_or_else(|| PyValueError::new_err(format!("unknown MAC algorithm {s:?}")))
+    MacAlgorithm::from_dicom(s)
+        .ok_or_else(|| PyValueError::new_err(format!("unknown MAC algorithm {s:?}")))
 }
 
 fn read_options(read_mode: &str, read_xfer: &str, convert_un: bool) -> PyResult<ReadOptions> {
@@ -43,7 +46,11 @@ fn read_options(read_mode: &str, read_xfer: &str, convert_un: bool) -> PyResult<
         "auto" => ReadMode::Auto,
         "file" => ReadMode::FileOnly,
         "dataset" => ReadMode::Dataset,
-        _ => return Err(PyValueError::new_err(format!("unknown read mode {read_mode:?}"))),
+        _ => {
+            return Err(PyValueError::new_err(format!(
+                "unknown read mode {read_mode:?}"
+            )))
+        }
     };
     let xfer = match read_xfer {
         "auto" => ReadXfer::Auto,
@@ -51,9 +58,18 @@ fn read_options(read_mode: &str, read_xfer: &str, convert_un: bool) -> PyResult<
         "little" => ReadXfer::Little,
         "big" => ReadXfer::Big,
         "implicit" => ReadXfer::Implicit,
-        _ => return Err(PyValueError::new_err(format!("unknown read transfer syntax {read_xfer:?}"))),
+        _ => {
+            return Err(PyValueError::new_err(format!(
+                "unknown read transfer syntax {read_xfer:?}"
+            )))
+        }
     };
-    Ok(ReadOptions { mode, xfer, convert_un, ..ReadOptions::default() })
+    Ok(ReadOptions {
+        mode,
+        xfer,
+        convert_un,
+        ..ReadOptions::default()
+    })
 }
 
 /// Options for computing a MAC stream digest, checked and converted while attached.
@@ -75,7 +91,12 @@ fn digest_request(
     })?;
     Ok(DigestRequest {
         algorithm: algorithm_of(algorithm)?,
-        stream: StreamOptions { encoding, encapsulated, old_format, rule: rule_of(rule)? },
+        stream: StreamOptions {
+            encoding,
+            encapsulated,
+            old_format,
+            rule: rule_of(rule)?,
+        },
         dump,
     })
 }
@@ -90,13 +111,23 @@ fn run_digest(
 ) -> Result<(Vec<u8>, Vec<u32>, bool), CoreError> {
     let mut dump_writer = match &req.dump {
         Some(p) => Some(BufWriter::new(File::create(p).map_err(|e| {
-            CoreError::Io(std::io::Error::new(e.kind(), format!("unable to create dump file: {e}")))
+            CoreError::Io(std::io::Error::new(
+                e.kind(),
+                format!("unable to create dump file: {e}"),
+            ))
         })?)),
         None => None,
     };
     let tee = dump_writer.as_mut().map(|w| w as &mut dyn std::io::Write);
     let mut sink = HashSink::new(req.algorithm, tee);
-    let report = encode::mac_stream(&doc.source, container, selection, sig_item, req.stream, &mut sink)?;
+    let report = encode::mac_stream(
+        &doc.source,
+        container,
+        selection,
+        sig_item,
+        req.stream,
+        &mut sink,
+    )?;
     let digest = sink.finish()?;
     Ok((digest, report.tags, report.ambiguous))
 }
@@ -110,7 +141,9 @@ pub struct PyDocument {
 
 impl PyDocument {
     fn lock(&self) -> MutexGuard<'_, Document> {
-        self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -128,23 +161,41 @@ impl PyDocument {
     /// Opens and reads a file; the GIL is released while reading.
     #[staticmethod]
     #[pyo3(signature = (path, /, *, read_mode = "auto", read_xfer = "auto", convert_un = false))]
-    fn open(py: Python<'_>, path: PathBuf, read_mode: &str, read_xfer: &str, convert_un: bool) -> PyResult<Self> {
+    fn open(
+        py: Python<'_>,
+        path: PathBuf,
+        read_mode: &str,
+        read_xfer: &str,
+        convert_un: bool,
+    ) -> PyResult<Self> {
         let opts = read_options(read_mode, read_xfer, convert_un)?;
         let doc = py.detach(|| -> PyCoreResult<Document> {
             let src = Source::open(&path).map_err(CoreError::Io)?;
             Ok(reader::read(src, opts)?)
         })?;
-        Ok(PyDocument { inner: Mutex::new(doc) })
+        Ok(PyDocument {
+            inner: Mutex::new(doc),
+        })
     }
 
     /// Reads a document held in memory.
     #[staticmethod]
     #[pyo3(signature = (data, /, *, read_mode = "auto", read_xfer = "auto", convert_un = false))]
-    fn from_bytes(py: Python<'_>, data: &[u8], read_mode: &str, read_xfer: &str, convert_un: bool) -> PyResult<Self> {
+    fn from_bytes(
+        py: Python<'_>,
+        data: &[u8],
+        read_mode: &str,
+        read_xfer: &str,
+        convert_un: bool,
+    ) -> PyResult<Self> {
         let opts = read_options(read_mode, read_xfer, convert_un)?;
         let buf: Arc<[u8]> = Arc::from(data);
-        let doc = py.detach(|| -> PyCoreResult<Document> { Ok(reader::read(Source::Memory(buf), opts)?) })?;
-        Ok(PyDocument { inner: Mutex::new(doc) })
+        let doc = py.detach(|| -> PyCoreResult<Document> {
+            Ok(reader::read(Source::Memory(buf), opts)?)
+        })?;
+        Ok(PyDocument {
+            inner: Mutex::new(doc),
+        })
     }
 
     /// The transfer syntax UID of the dataset as read.
@@ -233,7 +284,9 @@ impl PyDocument {
     /// Checks that `container` names an item; raises LocationError otherwise.
     fn locate(&self, container: Vec<(u32, usize)>) -> PyResult<()> {
         let doc = self.lock();
-        signatures::item(&doc.dataset, &container).map(|_| ()).map_err(|e| path_error(&e))
+        signatures::item(&doc.dataset, &container)
+            .map(|_| ())
+            .map_err(|e| path_error(&e))
     }
 
     /// The top-level elements of an item: `(tag, vr, signable, is_sequence)` tuples.
@@ -242,7 +295,14 @@ impl PyDocument {
         let c = signatures::item(&doc.dataset, &container).map_err(|e| path_error(&e))?;
         Ok(c.elements
             .iter()
-            .map(|e| (e.tag, e.vr.as_str().to_string(), e.is_signable(), e.items().is_some()))
+            .map(|e| {
+                (
+                    e.tag,
+                    e.vr.as_str().to_string(),
+                    e.is_signable(),
+                    e.items().is_some(),
+                )
+            })
             .collect())
     }
 
@@ -255,10 +315,17 @@ impl PyDocument {
     }
 
     /// The raw in-memory value of an element, or None (absent, a sequence or a large value).
-    fn value<'py>(&self, py: Python<'py>, container: Vec<(u32, usize)>, tag: u32) -> PyResult<Option<Bound<'py, PyBytes>>> {
+    fn value<'py>(
+        &self,
+        py: Python<'py>,
+        container: Vec<(u32, usize)>,
+        tag: u32,
+    ) -> PyResult<Option<Bound<'py, PyBytes>>> {
         let doc = self.lock();
         let c = signatures::item(&doc.dataset, &container).map_err(|e| path_error(&e))?;
-        Ok(c.get(tag).and_then(|e| e.bytes()).map(|b| PyBytes::new(py, b)))
+        Ok(c.get(tag)
+            .and_then(|e| e.bytes())
+            .map(|b| PyBytes::new(py, b)))
     }
 
     /// The lowest free MAC ID Number of an item.
@@ -269,7 +336,12 @@ impl PyDocument {
     }
 
     /// Appends a MAC Parameters item and a Digital Signatures item (both as records).
-    fn add_signature(&self, container: Vec<(u32, usize)>, mac_item: &Bound<'_, PyAny>, sig_item: &Bound<'_, PyAny>) -> PyResult<()> {
+    fn add_signature(
+        &self,
+        container: Vec<(u32, usize)>,
+        mac_item: &Bound<'_, PyAny>,
+        sig_item: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
         let mac = convert::dataset_from_records(mac_item)?;
         let sig = convert::dataset_from_records(sig_item)?;
         let mut doc = self.lock();
@@ -290,12 +362,14 @@ impl PyDocument {
     #[pyo3(signature = (*, syntax = "same"))]
     fn output_transfer_syntax(&self, syntax: &str) -> PyResult<String> {
         let doc = self.lock();
-        let (uid, _) = writer::output_syntax(&doc, output_syntax_of(syntax)?).map_err(PyCoreError)?;
+        let (uid, _) =
+            writer::output_syntax(&doc, output_syntax_of(syntax)?).map_err(PyCoreError)?;
         Ok(uid)
     }
 
     /// Writes the document atomically to `path`; the GIL is released while writing.
-    #[pyo3(signature = (path, /, *, syntax = "same", explicit_lengths = true, rule = "3.6", implementation_class_uid, implementation_version_name))]
+    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (path, /, *, syntax = "same", explicit_lengths = true, rule = "3.6", implementation_class_uid, implementation_version_name, fallback_instance_uid))]
     fn write(
         &self,
         py: Python<'_>,
@@ -305,6 +379,7 @@ impl PyDocument {
         rule: &str,
         implementation_class_uid: String,
         implementation_version_name: String,
+        fallback_instance_uid: String,
     ) -> PyResult<()> {
         let opts = WriteOptions {
             syntax: output_syntax_of(syntax)?,
@@ -312,6 +387,7 @@ impl PyDocument {
             rule: rule_of(rule)?,
             implementation_class_uid,
             implementation_version_name,
+            fallback_instance_uid,
         };
         py.detach(|| -> PyCoreResult<()> {
             let doc = self.lock();
@@ -321,7 +397,8 @@ impl PyDocument {
     }
 
     /// The document as DICOM file bytes.
-    #[pyo3(signature = (*, syntax = "same", explicit_lengths = true, rule = "3.6", implementation_class_uid, implementation_version_name))]
+    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (*, syntax = "same", explicit_lengths = true, rule = "3.6", implementation_class_uid, implementation_version_name, fallback_instance_uid))]
     fn to_bytes<'py>(
         &self,
         py: Python<'py>,
@@ -330,6 +407,7 @@ impl PyDocument {
         rule: &str,
         implementation_class_uid: String,
         implementation_version_name: String,
+        fallback_instance_uid: String,
     ) -> PyResult<Bound<'py, PyBytes>> {
         let opts = WriteOptions {
             syntax: output_syntax_of(syntax)?,
@@ -337,6 +415,7 @@ impl PyDocument {
             rule: rule_of(rule)?,
             implementation_class_uid,
             implementation_version_name,
+            fallback_instance_uid,
         };
         let out = py.detach(|| -> PyCoreResult<Vec<u8>> {
             let doc = self.lock();
@@ -354,7 +433,11 @@ fn output_syntax_of(s: &str) -> PyResult<OutputSyntax> {
         "little" => OutputSyntax::ExplicitLittle,
         "big" => OutputSyntax::ExplicitBig,
         "implicit" => OutputSyntax::ImplicitLittle,
-        _ => return Err(PyValueError::new_err(format!("unknown output transfer syntax {s:?}"))),
+        _ => {
+            return Err(PyValueError::new_err(format!(
+                "unknown output transfer syntax {s:?}"
+            )))
+        }
     })
 }
 
@@ -370,13 +453,20 @@ const GIL_MINSIZE: usize = 2048;
 impl PyHasher {
     #[new]
     fn new(algorithm: &str) -> PyResult<Self> {
-        Ok(PyHasher { inner: Mutex::new(Some(Hasher::new(algorithm_of(algorithm)?))) })
+        Ok(PyHasher {
+            inner: Mutex::new(Some(Hasher::new(algorithm_of(algorithm)?))),
+        })
     }
 
     /// Feeds bytes; the GIL is released for inputs of 2048 bytes or more.
     fn update(&self, py: Python<'_>, data: &[u8]) -> PyResult<()> {
-        let mut guard = self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let h = guard.as_mut().ok_or_else(|| PyValueError::new_err("hasher already finalized"))?;
+        let mut guard = self
+            .inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let h = guard
+            .as_mut()
+            .ok_or_else(|| PyValueError::new_err("hasher already finalized"))?;
         if data.len() >= GIL_MINSIZE {
             py.detach(|| h.update(data));
         } else {
@@ -387,8 +477,13 @@ impl PyHasher {
 
     /// The digest; the hasher cannot be used afterwards.
     fn finalize<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        let mut guard = self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let h = guard.take().ok_or_else(|| PyValueError::new_err("hasher already finalized"))?;
+        let mut guard = self
+            .inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let h = guard
+            .take()
+            .ok_or_else(|| PyValueError::new_err("hasher already finalized"))?;
         Ok(PyBytes::new(py, &h.finalize()))
     }
 }

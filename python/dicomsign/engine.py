@@ -1,0 +1,56 @@
+"""Access to the Rust engine (:mod:`dicomsign._core`) with the data dictionary loaded.
+
+The engine needs the data dictionary (generated from pydicom's, shipped as
+``data/dictionary.tsv``) to give implicit-VR elements their VRs and to name tags; it is loaded
+once per process, on first use, without importing pydicom.
+"""
+
+from __future__ import annotations
+
+import uuid
+from importlib import resources
+from typing import Final
+
+from . import _core
+
+__all__ = [
+    "IMPLEMENTATION_CLASS_UID",
+    "IMPLEMENTATION_VERSION_NAME",
+    "ensure_dictionary",
+    "new_uid",
+    "write_options",
+]
+
+#: Implementation Class UID written into the meta header of files we write (a UUID-derived
+#: UID under the 2.25 root, fixed for this implementation).
+IMPLEMENTATION_CLASS_UID: Final = "2.25.184762963301727409521693212871843061097"
+
+
+def _version_name() -> str:
+    digits = "".join(c for c in _core.__version__ if c.isdigit())
+    return f"DICOMSIGN_{digits}"[:16]
+
+
+#: Implementation Version Name written into the meta header (at most 16 characters).
+IMPLEMENTATION_VERSION_NAME: Final = _version_name()
+
+
+def ensure_dictionary() -> None:
+    """Load the data dictionary into the engine, once per process."""
+    if not _core.dictionary_loaded():
+        text = resources.files("dicomsign").joinpath("data/dictionary.tsv").read_text("utf-8")
+        _core.load_dictionary(text)
+
+
+def new_uid() -> str:
+    """Return a new globally unique UID under the ``2.25`` root (from a random UUID)."""
+    return f"2.25.{uuid.uuid4().int}"
+
+
+def write_options() -> dict[str, str]:
+    """Keyword arguments identifying this implementation for ``Document.write``/``to_bytes``."""
+    return {
+        "implementation_class_uid": IMPLEMENTATION_CLASS_UID,
+        "implementation_version_name": IMPLEMENTATION_VERSION_NAME,
+        "fallback_instance_uid": new_uid(),
+    }
