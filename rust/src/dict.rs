@@ -132,6 +132,10 @@ impl Dictionary {
                 _ => return Err(bad()),
             }
         }
+        // Most specific first: exact entries, then block masks, then group-range masks.
+        for entries in d.private.values_mut() {
+            entries.sort_by_key(|m| std::cmp::Reverse(m.mask.count_ones()));
+        }
         Ok(d)
     }
 

@@ -206,6 +206,7 @@ impl<'a> Cursor<'a> {
 #[derive(Default)]
 struct Context {
     creators: HashMap<(u16, u8), String>,
+    last_tag: Option<u32>,
     pixel_representation: Option<u16>,
     waveform_bits_allocated: Option<u16>,
 }
@@ -325,6 +326,7 @@ impl Reader<'_> {
             }
             let (vr, len) = self.header(t, syn, &ctx)?;
             let element = self.value(t, vr, len, syn, &mut ctx, depth)?;
+            self.note(&element, &mut ctx);
             elements.push(element);
         }
         if let Some(e) = end {
@@ -491,12 +493,20 @@ impl Reader<'_> {
     }
 
     /// Remembers what later VR decisions of the same dataset depend on.
+    ///
+    /// Private creators follow DCMTK's quirks: one read out of tag order is not registered,
+    /// the first of two wins, and the value is cut at the first NUL and right-trimmed.
     fn note(&self, e: &Element, ctx: &mut Context) {
+        let in_order = ctx.last_tag.is_none_or(|last| e.tag > last);
+        ctx.last_tag = Some(ctx.last_tag.map_or(e.tag, |last| last.max(e.tag)));
         if tag::is_private_creator(e.tag) {
-            if let Some(s) = e.string_value() {
+            if let (true, Some(b)) = (in_order, e.bytes()) {
+                let b = b.split(|c| *c == 0).next().unwrap_or_default();
+                let end = b.iter().rposition(|c| *c != b' ').map_or(0, |p| p + 1);
+                let creator = String::from_utf8_lossy(&b[..end]).into_owned();
                 #[allow(clippy::cast_possible_truncation)]
                 let block = (tag::element(e.tag) & 0xFF) as u8;
-                ctx.creators.insert((tag::group(e.tag), block), s);
+                ctx.creators.entry((tag::group(e.tag), block)).or_insert(creator);
             }
         } else if e.tag == tag::PIXEL_REPRESENTATION {
             ctx.pixel_representation = e.u16_value();
