@@ -1,16 +1,16 @@
 """Type stubs of the Rust engine (``rust/src/py``)."""
 
-from typing import Literal, TypedDict
+from typing import Literal, TypeAlias, TypedDict
 
 __version__: str
 ITEM_TAG: int
 
-ItemPath = list[tuple[int, int]]
-Record = tuple[int, str, "bytes | list[list[Record]]"]
-ReadMode = Literal["auto", "file", "dataset"]
-ReadXfer = Literal["auto", "detect", "little", "big", "implicit"]
-Rule = Literal["3.6", "3.7"]
-OutputXfer = Literal["same", "little", "big", "implicit"]
+ItemPath: TypeAlias = list[tuple[int, int]]
+Record: TypeAlias = tuple[int, str, bytes | list[list[Record]]]
+ReadMode: TypeAlias = Literal["auto", "file", "dataset"]
+ReadXfer: TypeAlias = Literal["auto", "detect", "little", "big", "implicit"]
+Rule: TypeAlias = Literal["3.6", "3.7"]
+OutputXfer: TypeAlias = Literal["same", "little", "big", "implicit"]
 
 class SignatureDict(TypedDict):
     container: ItemPath
@@ -27,6 +27,8 @@ class SignatureDict(TypedDict):
     timestamp_type: str | None
     timestamp: bytes | None
     purpose: str | None
+    purpose_scheme: str | None
+    purpose_meaning: str | None
     has_mac: bool
     mac_transfer_syntax: str | None
     mac_algorithm: str | None
@@ -63,6 +65,7 @@ class Document:
     @property
     def has_meta(self) -> bool: ...
     def signatures(self) -> tuple[list[SignatureDict], int]: ...
+    def verify_digests(self, *, old_format: bool = False) -> tuple[list[VerifiedDict], int]: ...
     def signature_digest(
         self,
         container: ItemPath,

@@ -506,7 +506,9 @@ impl Reader<'_> {
                 let creator = String::from_utf8_lossy(&b[..end]).into_owned();
                 #[allow(clippy::cast_possible_truncation)]
                 let block = (tag::element(e.tag) & 0xFF) as u8;
-                ctx.creators.entry((tag::group(e.tag), block)).or_insert(creator);
+                ctx.creators
+                    .entry((tag::group(e.tag), block))
+                    .or_insert(creator);
             }
         } else if e.tag == tag::PIXEL_REPRESENTATION {
             ctx.pixel_representation = e.u16_value();

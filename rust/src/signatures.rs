@@ -176,6 +176,8 @@ pub struct SignatureInfo {
     pub timestamp: Option<Vec<u8>>,
     /// Code Value of the first item of (0400,0401).
     pub purpose: Option<String>,
+    /// Coding Scheme Designator and Code Meaning of that item.
+    pub purpose_text: Option<(Option<String>, Option<String>)>,
     /// The matching MAC Parameters item, if any.
     pub mac: Option<MacInfo>,
 }
@@ -239,11 +241,17 @@ pub fn describe(root: &Dataset, r: &SignatureRef) -> CoreResult<SignatureInfo> {
             tags_vr: tags_el.map(|e| e.vr),
         }
     });
-    let purpose = sig
+    let purpose_item = sig
         .get(tag::DIGITAL_SIGNATURE_PURPOSE_CODE_SEQUENCE)
         .and_then(Element::items)
-        .and_then(|i| i.first())
-        .and_then(|i| string_of(i, tag::CODE_VALUE));
+        .and_then(|i| i.first());
+    let purpose = purpose_item.and_then(|i| string_of(i, tag::CODE_VALUE));
+    let purpose_text = purpose_item.map(|i| {
+        (
+            string_of(i, tag::CODING_SCHEME_DESIGNATOR),
+            string_of(i, tag::CODE_MEANING),
+        )
+    });
     let raw = |t: u32| {
         sig.get(t)
             .and_then(|e| e.bytes().map(|b| (b.to_vec(), e.vr)))
@@ -262,6 +270,7 @@ pub fn describe(root: &Dataset, r: &SignatureRef) -> CoreResult<SignatureInfo> {
         timestamp_type: string_of(sig, tag::CERTIFIED_TIMESTAMP_TYPE),
         timestamp: raw(tag::CERTIFIED_TIMESTAMP).map(|(b, _)| b),
         purpose,
+        purpose_text,
         mac,
     })
 }

@@ -44,6 +44,10 @@ pub const CERTIFIED_TIMESTAMP: u32 = 0x0400_0310;
 pub const DIGITAL_SIGNATURE_PURPOSE_CODE_SEQUENCE: u32 = 0x0400_0401;
 /// Code Value (0008,0100).
 pub const CODE_VALUE: u32 = 0x0008_0100;
+/// Coding Scheme Designator (0008,0102).
+pub const CODING_SCHEME_DESIGNATOR: u32 = 0x0008_0102;
+/// Code Meaning (0008,0104).
+pub const CODE_MEANING: u32 = 0x0008_0104;
 
 /// Group number of a tag.
 #[inline]

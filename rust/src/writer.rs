@@ -319,13 +319,12 @@ pub fn write<W: Write>(doc: &Document, opts: &WriteOptions, mut out: W) -> CoreR
     Ok(())
 }
 
-/// Writes `doc` to `path` atomically: into a temporary file in the same directory, renamed
-/// over `path` only when complete.
+/// Creates a temporary file in the directory of `path`, to be renamed over `path` when
+/// complete. It gets the permissions a plainly created file would get (0666 minus umask).
 ///
 /// # Errors
-/// As [`write`], plus errors creating or renaming the temporary file.
-pub fn write_file(doc: &Document, opts: &WriteOptions, path: &std::path::Path) -> CoreResult<()> {
-    output_syntax(doc, opts.syntax)?;
+/// Errors creating the file.
+pub fn temporary_beside(path: &std::path::Path) -> io::Result<tempfile::NamedTempFile> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => std::path::PathBuf::from("."),
@@ -337,7 +336,17 @@ pub fn write_file(doc: &Document, opts: &WriteOptions, path: &std::path::Path) -
         use std::os::unix::fs::PermissionsExt;
         builder.permissions(std::fs::Permissions::from_mode(0o666));
     }
-    let tmp = builder.tempfile_in(&dir)?;
+    builder.tempfile_in(dir)
+}
+
+/// Writes `doc` to `path` atomically: into a temporary file in the same directory, renamed
+/// over `path` only when complete.
+///
+/// # Errors
+/// As [`write`], plus errors creating or renaming the temporary file.
+pub fn write_file(doc: &Document, opts: &WriteOptions, path: &std::path::Path) -> CoreResult<()> {
+    output_syntax(doc, opts.syntax)?;
+    let tmp = temporary_beside(path)?;
     {
         let mut bw = io::BufWriter::with_capacity(1 << 20, tmp.as_file());
         write(doc, opts, &mut bw)?;

@@ -6,7 +6,7 @@ use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
 
 use crate::model::{Blob, Dataset, Element, Value};
 use crate::signatures::{self, SignatureInfo};
-use crate::verify::{self, DigestResult, StreamFailure};
+use crate::verify::{DigestResult, StreamFailure};
 use crate::vr::Vr;
 
 /// Reads a list of `(tag, vr, value)` records into a dataset; `value` is bytes or a list of
@@ -74,6 +74,9 @@ pub fn signature_dict<'py>(py: Python<'py>, i: &SignatureInfo) -> PyResult<Bound
     d.set_item("timestamp_type", i.timestamp_type.clone())?;
     d.set_item("timestamp", bytes(py, i.timestamp.as_ref()))?;
     d.set_item("purpose", i.purpose.clone())?;
+    let (scheme, meaning) = i.purpose_text.clone().unwrap_or_default();
+    d.set_item("purpose_scheme", scheme)?;
+    d.set_item("purpose_meaning", meaning)?;
     d.set_item("has_mac", i.mac.is_some())?;
     let m = i.mac.clone().unwrap_or_default();
     d.set_item("mac_transfer_syntax", m.transfer_syntax)?;
@@ -103,12 +106,4 @@ pub fn add_digests(py: Python<'_>, d: &Bound<'_, PyDict>, r: &DigestResult) -> P
     d.set_item("failure", failure)?;
     d.set_item("unsignable_tag", tag)?;
     Ok(())
-}
-
-/// Runs the engine half of verification on a document.
-pub fn verify_document(
-    doc: &crate::reader::Document,
-    old_format: bool,
-) -> (Vec<DigestResult>, usize) {
-    verify::verify_document(doc, old_format)
 }

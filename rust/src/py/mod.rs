@@ -4,7 +4,6 @@
 mod convert;
 mod errors;
 
-use std::fs::File;
 use std::io::BufWriter;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -101,7 +100,8 @@ fn digest_request(
     })
 }
 
-/// Computes the digest of a MAC stream; returns (digest, tags encoded, ambiguous).
+/// Computes the digest of a MAC stream; returns (digest, tags encoded, ambiguous). The dump,
+/// when asked for, is written to a temporary file renamed over the target only on success.
 fn run_digest(
     doc: &Document,
     container: &Dataset,
@@ -109,27 +109,40 @@ fn run_digest(
     sig_item: &Dataset,
     req: &DigestRequest,
 ) -> Result<(Vec<u8>, Vec<u32>, bool), CoreError> {
-    let mut dump_writer = match &req.dump {
-        Some(p) => Some(BufWriter::new(File::create(p).map_err(|e| {
-            CoreError::Io(std::io::Error::new(
-                e.kind(),
-                format!("unable to create dump file: {e}"),
-            ))
-        })?)),
-        None => None,
+    let Some(path) = &req.dump else {
+        let mut sink = HashSink::new(req.algorithm, None);
+        let report = encode::mac_stream(
+            &doc.source,
+            container,
+            selection,
+            sig_item,
+            req.stream,
+            &mut sink,
+        )?;
+        return Ok((sink.finish()?, report.tags, report.ambiguous));
     };
-    let tee = dump_writer.as_mut().map(|w| w as &mut dyn std::io::Write);
-    let mut sink = HashSink::new(req.algorithm, tee);
-    let report = encode::mac_stream(
-        &doc.source,
-        container,
-        selection,
-        sig_item,
-        req.stream,
-        &mut sink,
-    )?;
-    let digest = sink.finish()?;
-    Ok((digest, report.tags, report.ambiguous))
+    let dump_error = |e: std::io::Error| {
+        CoreError::Io(std::io::Error::new(
+            e.kind(),
+            format!("unable to create dump file: {e}"),
+        ))
+    };
+    let tmp = writer::temporary_beside(path).map_err(dump_error)?;
+    let result = {
+        let mut writer = BufWriter::new(tmp.as_file());
+        let mut sink = HashSink::new(req.algorithm, Some(&mut writer));
+        let report = encode::mac_stream(
+            &doc.source,
+            container,
+            selection,
+            sig_item,
+            req.stream,
+            &mut sink,
+        )?;
+        (sink.finish()?, report.tags, report.ambiguous)
+    };
+    tmp.persist(path).map_err(|e| dump_error(e.error))?;
+    Ok(result)
 }
 
 /// A DICOM document opened by the engine: DCMTK's in-memory model with large values left in
@@ -221,6 +234,28 @@ impl PyDocument {
             list.append(convert::signature_dict(py, &info)?)?;
         }
         Ok((list, search.skipped_in_original_attributes))
+    }
+
+    /// Every signature with its MAC digests (the engine half of verification); the GIL is
+    /// released while hashing. Returns the list and the number of signature sequences skipped
+    /// inside Original Attributes Sequence.
+    #[pyo3(signature = (*, old_format = false))]
+    fn verify_digests<'py>(
+        &self,
+        py: Python<'py>,
+        old_format: bool,
+    ) -> PyResult<(Bound<'py, PyList>, usize)> {
+        let (results, skipped) = py.detach(|| {
+            let doc = self.lock();
+            crate::verify::verify_document(&doc, old_format)
+        });
+        let list = PyList::empty(py);
+        for r in &results {
+            let d = convert::signature_dict(py, &r.info)?;
+            convert::add_digests(py, &d, r)?;
+            list.append(d)?;
+        }
+        Ok((list, skipped))
     }
 
     /// Digest of the MAC stream of an existing signature (verification); returns
@@ -540,7 +575,7 @@ fn verify_file<'py>(
     let (results, skipped) = py.detach(|| -> PyCoreResult<_> {
         let src = Source::open(&path).map_err(CoreError::Io)?;
         let doc = reader::read(src, opts)?;
-        Ok(convert::verify_document(&doc, old_format))
+        Ok(crate::verify::verify_document(&doc, old_format))
     })?;
     let list = PyList::empty(py);
     for r in &results {

@@ -1,0 +1,284 @@
+"""``dcmsign``: a drop-in replacement for DCMTK's command of the same name.
+
+Same options (parsed by :mod:`.dcmsign_options`), same exit codes, same log lines on stderr;
+the work is done by the engine and the modules of :mod:`dicomsign`. The deliberate differences
+from DCMTK are listed in the README.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from .. import _core
+from ..engine import ensure_dictionary, write_options
+from ..exceptions import (
+    DicomSignError,
+    InputFileError,
+    OutputFileError,
+    SignatureCreationError,
+    SupportFileError,
+    TagFileError,
+)
+from ..exitcodes import ExitCode
+from ..log import DcmtkLogger, LogLevel
+from ..tags import read_tag_file
+from .dcmsign_options import (
+    CertificateSource,
+    Command,
+    DcmsignOptions,
+    DcmsignParseHooks,
+    KeyFormat,
+    parse_dcmsign_args,
+)
+from .dcmsign_report import print_removed, print_verification
+
+__all__ = ["main"]
+
+_READ_MODES = {"AUTO": "auto", "FILE_ONLY": "file", "DATASET": "dataset"}
+_READ_XFERS = {
+    "AUTO": "auto",
+    "DETECT": "detect",
+    "LITTLE_ENDIAN_EXPLICIT": "little",
+    "BIG_ENDIAN_EXPLICIT": "big",
+    "LITTLE_ENDIAN_IMPLICIT": "implicit",
+}
+_WRITE_XFERS = {
+    "SAME": "same",
+    "LITTLE_ENDIAN_EXPLICIT": "little",
+    "BIG_ENDIAN_EXPLICIT": "big",
+    "LITTLE_ENDIAN_IMPLICIT": "implicit",
+}
+_POLICIES = {
+    "VERIFY_IF_PRESENT": "if-present",
+    "REQUIRE_SIGNATURE": "require",
+    "REQUIRE_CREATOR_RSA": "creator",
+    "REQUIRE_AUTHORIZATION_RSA": "authorization",
+    "REQUIRE_SR_RSA": "sr",
+}
+_TIMESTAMP_POLICIES = {"VERIFY_IF_PRESENT": "verify", "IGNORE": "ignore", "REQUIRE": "require"}
+
+
+class _Hooks(DcmsignParseHooks):
+    """The work DCMTK does while it reads its options, in the same order."""
+
+    def __init__(self, logger: DcmtkLogger) -> None:
+        self.logger = logger
+        self.sources: list[tuple[CertificateSource, str]] = []
+        self.key_format = KeyFormat.PEM
+
+    def add_certificate_source(
+        self, source: CertificateSource, path: str, key_format: KeyFormat
+    ) -> None:
+        self.sources.append((source, path))
+        self.key_format = key_format
+
+    def read_tag_file(self, path: str) -> Sequence[int] | None:
+        try:
+            return read_tag_file(path)
+        except TagFileError as exc:
+            self.logger.error(exc.message)
+            raise TagFileError(
+                f"Error while reading tag file '{path}', giving up.", exit_code=exc.exit_code
+            ) from None
+
+    def open_dump_file(self, path: str) -> None:
+        target = Path(path)
+        ok = os.access(target, os.W_OK) if target.exists() else _creatable(target)
+        if not ok or target.is_dir():
+            raise SupportFileError(f"unable to create dump file '{path}'")
+
+
+def _creatable(path: Path) -> bool:
+    parent = path.parent if str(path.parent) else Path(".")
+    return parent.is_dir() and os.access(parent, os.W_OK | os.X_OK)
+
+
+def _trust_store(hooks: _Hooks, opts: DcmsignOptions, logger: DcmtkLogger) -> object:
+    from ..trust import TrustStore
+
+    store = TrustStore(der=hooks.key_format is KeyFormat.DER, warn=logger.warn)
+    # DCMTK evaluates these options right to left; the hook recorded them in that order.
+    for source, path in hooks.sources:
+        if source is CertificateSource.TRUSTED_FILE:
+            store.add_trusted_file(path)
+        elif source is CertificateSource.UNTRUSTED_FILE:
+            store.add_untrusted_file(path)
+        elif source is CertificateSource.TRUSTED_DIRECTORY:
+            store.add_directory(path)
+        else:
+            store.add_crl_file(path)
+    if opts.crl_verification:
+        store.crl_check = True
+    return store
+
+
+@contextmanager
+def _input_path(name: str) -> Iterator[str]:
+    """The input file; ``-`` (stdin) is spooled to a temporary file first."""
+    if name != "-":
+        yield name
+        return
+    with tempfile.NamedTemporaryFile(prefix="dicomsign-stdin-") as tmp:
+        shutil.copyfileobj(sys.stdin.buffer, tmp)
+        tmp.flush()
+        yield tmp.name
+
+
+def _read_error(exc: Exception, name: str) -> InputFileError:
+    if isinstance(exc, FileNotFoundError):
+        text = "No such file or directory"
+    elif isinstance(exc, PermissionError):
+        text = "Permission denied"
+    elif isinstance(exc, DicomSignError) and exc.message == "file is empty":
+        text = "End of stream"
+    else:
+        text = "I/O suspension or premature end of stream"
+    return InputFileError(f"{text}: reading file: {name}")
+
+
+def _open(opts: DcmsignOptions, path: str) -> _core.Document:
+    ensure_dictionary()
+    try:
+        return _core.Document.open(
+            path,
+            read_mode=_READ_MODES[opts.read_mode.name],  # type: ignore[arg-type]
+            read_xfer=_READ_XFERS[
+                "DETECT" if opts.read_transfer_syntax_detect else opts.read_transfer_syntax.name
+            ],  # type: ignore[arg-type]
+            convert_un=opts.convert_un,
+        )
+    except (OSError, DicomSignError) as exc:
+        raise _read_error(exc, opts.input_file) from None
+
+
+def _write(doc: _core.Document, opts: DcmsignOptions, rule: str, logger: DcmtkLogger) -> None:
+    name = opts.output_file or ""
+    logger.info(f"create output file {name}")
+    syntax = _WRITE_XFERS[opts.write_transfer_syntax.name]
+    try:
+        doc.output_transfer_syntax(syntax=syntax)  # type: ignore[arg-type]
+    except OutputFileError as exc:
+        raise OutputFileError(f"{exc.message}") from None
+    kwargs = {
+        "syntax": syntax,
+        "explicit_lengths": opts.explicit_length,
+        "rule": rule,
+        **write_options(),
+    }
+    try:
+        if name == "-":
+            with tempfile.TemporaryDirectory(prefix="dicomsign-") as tmp:
+                target = os.path.join(tmp, "out.dcm")
+                doc.write(target, **kwargs)  # type: ignore[arg-type]
+                with open(target, "rb") as fh:
+                    shutil.copyfileobj(fh, sys.stdout.buffer)
+                sys.stdout.buffer.flush()
+        else:
+            doc.write(name, **kwargs)  # type: ignore[arg-type]
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise OutputFileError(f"{reason}: writing file: {name}") from None
+
+
+def _run(opts: DcmsignOptions, hooks: _Hooks, logger: DcmtkLogger) -> int:
+    if not opts.input_file:
+        logger.fatal("invalid filename: <empty string>")
+        return ExitCode.NO_INPUT_FILES
+    logger.info(f"open input file {opts.input_file}")
+    with _input_path(opts.input_file) as path:
+        doc = _open(opts, path)
+        command = opts.command
+        if command is Command.VERIFY:
+            return _verify(doc, opts, hooks, logger)
+        if command in (Command.SIGN, Command.SIGN_ITEM):
+            from .dcmsign_sign import sign
+
+            try:
+                rule = sign(doc, opts, logger)
+            except SignatureCreationError as exc:
+                logger.error(exc.message)
+                return exc.exit_code
+            _write(doc, opts, rule, logger)
+            return ExitCode.NO_ERROR
+        if command in (Command.REMOVE, Command.REMOVE_ALL):
+            from ..removal import remove_all, remove_by_uid
+
+            try:
+                if command is Command.REMOVE:
+                    logger.info("removing signature from sequence item.")
+                    removed = [remove_by_uid(doc, opts.signature_uid or "")]
+                else:
+                    logger.info("removing all signatures.")
+                    removed = remove_all(doc)
+            except DicomSignError as exc:
+                logger.error(exc.message)
+                return exc.exit_code
+            print_removed(removed, logger, numbered=command is Command.REMOVE_ALL)
+            _write(doc, opts, "3.6", logger)
+            return ExitCode.NO_ERROR
+        logger.fatal(
+            "certified timestamps (--insert-timestamp) are not supported by this version"
+        )
+        return ExitCode.COMMANDLINE_SYNTAX_ERROR
+
+
+def _verify(doc: _core.Document, opts: DcmsignOptions, hooks: _Hooks, logger: DcmtkLogger) -> int:
+    from ..verification import TimestampPolicy, VerificationPolicy, evaluate
+    from .dcmsign_sign import profile_checker
+
+    logger.info("verifying all signatures.")
+    store = _trust_store(hooks, opts, logger)
+    policy = VerificationPolicy(_POLICIES[opts.verification_policy.name])
+    signatures, skipped = _digests(doc, opts)
+    for _ in range(skipped):
+        logger.warn("Found Digital Signature Sequence within the Original Attributes Sequence, ignoring.")
+    outcome = evaluate(
+        signatures,
+        trust=store,  # type: ignore[arg-type]
+        policy=policy,
+        timestamps=TimestampPolicy(_TIMESTAMP_POLICIES[opts.timestamp_policy.name]),
+        profile_check=profile_checker(doc, policy),
+        skipped=skipped,
+    )
+    return print_verification(outcome, logger)
+
+
+def _digests(doc: _core.Document, opts: DcmsignOptions) -> tuple[list[_core.VerifiedDict], int]:
+    from ..verification import engine_digests
+
+    return engine_digests(doc, old_format=opts.old_format)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``dcmsign`` with ``argv`` (default: ``sys.argv[1:]``) and return the exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    prog = os.path.basename(sys.argv[0]) if argv is None and sys.argv else "dcmsign"
+    logger = DcmtkLogger()
+    hooks = _Hooks(logger)
+    try:
+        parsed = parse_dcmsign_args(args, logger=logger, prog=prog or "dcmsign", hooks=hooks)
+    except DicomSignError as exc:
+        logger.fatal(exc.message)
+        return int(exc.exit_code)
+    if isinstance(parsed, int):
+        return parsed
+    try:
+        return int(_run(parsed, hooks, logger))
+    except DicomSignError as exc:
+        logger.fatal(exc.message)
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        logger.fatal("interrupted")
+        return 130
+    except BrokenPipeError:
+        return int(ExitCode.CANNOT_WRITE_OUTPUT_FILE)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,119 @@
+"""What ``dcmsign`` prints about signatures: DCMTK's per-signature lines, verbose details
+and summaries, on the DCMTK-style logger."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from cryptography import x509
+
+from .. import _core, keys
+from ..exitcodes import ExitCode
+from ..log import DcmtkLogger, LogLevel
+from ..removal import RemovedSignature
+from ..tags import format_tag
+from ..verification import Check, Outcome
+
+__all__ = ["print_removed", "print_verification"]
+
+_LABEL = 28  # "  Signature Verification      : " is the label padded to 28 columns.
+
+
+def _label(text: str, verbose: bool) -> str:
+    return f"  {text:<{_LABEL}}: " if verbose else f"  {text} : "
+
+
+def _xfer_text(uid: str | None) -> str:
+    if uid is None:
+        return "(unknown)"
+    name = _core.transfer_syntax_name(uid)
+    return f"={name}" if name else uid
+
+
+def _certificate_lines(cert: x509.Certificate | None) -> list[str]:
+    if cert is None or keys.key_type(cert) is keys.KeyType.NONE:
+        return ["      none"]
+    d = keys.certificate_details(cert)
+    return [
+        f"      X.509v{d.version}",
+        f"      Subject                 : {d.subject}",
+        f"      Issued by               : {d.issuer}",
+        f"      Serial no.              : {d.serial}",
+        f"      Validity                : not before {d.not_before}",
+        f"      Validity                : not after {d.not_after}",
+        f"      Public key              : {d.public_key}",
+    ]
+
+
+def _details(check: Check) -> list[str]:
+    raw = check.raw
+    info = check.info
+    lines = [f"{_label('Location', True)}{raw['location']}"]
+    lines.append(f"{_label('MAC ID', True)}{raw['mac_id'] if raw['mac_id'] is not None else '(unknown)'}")
+    has_mac = raw["has_mac"]
+    lines.append(f"{_label('MAC algorithm', True)}{(raw['mac_algorithm'] if has_mac else None) or '(unknown)'}")
+    lines.append(
+        f"{_label('MAC calculation xfer syntax', True)}"
+        f"{_xfer_text(raw['mac_transfer_syntax'] if has_mac else None)}"
+    )
+    if has_mac and raw["tags"] is not None:
+        lines.append(_label("Data elements signed", True).rstrip(" "))
+        lines.extend(f"      {format_tag(t)} {_core.tag_name(t)}" for t in raw["tags"])
+    else:
+        lines.append(f"{_label('Data elements signed', True)}(unknown)")
+    lines.append(f"{_label('Signature date/time', True)}{raw['datetime'] or '(unknown)'}")
+    if raw["purpose"] is None:
+        purpose = "(not specified)"
+    else:
+        purpose = (
+            f"{raw['purpose_meaning'] or ''} ({raw['purpose']}, {raw['purpose_scheme'] or ''})"
+        )
+    lines.append(f"{_label('Signature purpose', True)}{purpose}")
+    lines.append(_label("Certificate of signer", True))
+    lines.extend(_certificate_lines(info.certificate))
+    return lines
+
+
+def print_verification(outcome: Outcome, logger: DcmtkLogger) -> int:
+    """Print what DCMTK prints while verifying and return the exit code."""
+    verbose = logger.is_enabled(LogLevel.INFO)
+    for check in outcome.checks:
+        for warning in check.warnings:
+            logger.warn(warning)
+        logger.warn(f"Signature #{check.info.number} UID={check.info.uid or ''}")
+        if verbose:
+            for line in _details(check):
+                logger.info(line)
+        logger.warn(_label("Signature Verification", verbose) + check.result)
+        if check.timestamp is not None:
+            level, text = check.timestamp
+            logger.log(
+                LogLevel.WARN if level == "W" else LogLevel.INFO,
+                _label("Certified timestamp", verbose) + text,
+            )
+    report = outcome.report
+    if not report.signatures:
+        if report.exit_code == ExitCode.NO_ERROR:
+            logger.warn("no signatures found in dataset.")
+        else:
+            logger.error(report.error or "")
+        return int(report.exit_code)
+    logger.info(
+        f"{len(report.signatures)} signatures verified in dataset, "
+        f"{report.corrupted} corrupted."
+    )
+    if report.exit_code == ExitCode.SIGNATURE_VERIFICATION_POLICY:
+        logger.error(report.error or "")
+    return int(report.exit_code)
+
+
+def print_removed(
+    removed: Sequence[RemovedSignature], logger: DcmtkLogger, *, numbered: bool
+) -> None:
+    """Print DCMTK's lines about removed signatures."""
+    for sig in removed:
+        number = f" #{sig.number}" if numbered else ""
+        logger.warn(f"Signature{number} UID={sig.uid or ''}")
+        logger.warn(f"{_label('Location', True)}{sig.location}")
+    if numbered:
+        logger.info(f"{len(removed)} signatures found and removed from dataset.")

@@ -1,0 +1,82 @@
+"""The ``--sign`` and ``--sign-item`` commands of ``dcmsign``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .. import _core, keys
+from ..log import DcmtkLogger
+from ..signing import sign_document
+from ..verification import Check, VerificationPolicy
+from .dcmsign_options import Command, DcmsignOptions, KeyFormat, PasswordMode
+
+__all__ = ["profile_checker", "sign"]
+
+#: The value normalization used for new signatures: the same MAC for DCMTK 3.6 and 3.7.
+SIGNING_RULE = "3.7"
+
+
+def _password(opts: DcmsignOptions) -> keys.Password:
+    if opts.password_mode is PasswordMode.GIVEN:
+        return keys.Password.given(opts.password or "")
+    if opts.password_mode is PasswordMode.EMPTY:
+        return keys.Password.empty()
+    return keys.Password.prompt()
+
+
+def sign(doc: _core.Document, opts: DcmsignOptions, logger: DcmtkLogger) -> str:
+    """Create the signature the options ask for; returns the value rule to write with.
+
+    Raises
+    ------
+    KeyLoadError, CertificateLoadError
+        The key or certificate cannot be loaded (exit code 20).
+    SignatureCreationError
+        Signing failed (exit code 85), with DCMTK's message.
+    SupportFileError
+        The dump file cannot be written (exit code 46).
+    """
+    item = opts.command is Command.SIGN_ITEM
+    logger.info("create signature in sequence item." if item else "create signature in main object.")
+    signer = keys.SoftwareSigner.from_files(
+        opts.key_file or "",
+        opts.certificate_file or "",
+        der=opts.key_format is KeyFormat.DER,
+        password=_password(opts),
+    )
+    container: list[tuple[int, int]] = []
+    if item:
+        from ..location import resolve_location
+
+        container = resolve_location(doc, opts.item_location or "")
+    tags: tuple[int, ...] | None = None
+    if opts.tags or opts.tag_file_tags:
+        tags = tuple(opts.tags) + tuple(opts.tag_file_tags or ())
+    created = sign_document(
+        doc,
+        signer,
+        container=container,
+        location=opts.item_location,
+        tags=tags,
+        algorithm=opts.mac.value,
+        purpose=opts.purpose,
+        old_format=opts.old_format,
+        rule=SIGNING_RULE,  # type: ignore[arg-type]
+        dump=opts.dump_file,
+        warn=logger.warn,
+    )
+    logger.debug(
+        f"DcmSignature::createSignature(): {created.algorithm} MAC = {created.digest.hex()}"
+    )
+    return SIGNING_RULE
+
+
+def profile_checker(
+    doc: _core.Document, policy: VerificationPolicy
+) -> Callable[[Check], bool] | None:
+    """The signature-profile test of a ``+rc``/``+ru``/``+rs`` policy, or None."""
+    if policy in (VerificationPolicy.IF_PRESENT, VerificationPolicy.REQUIRE):
+        return None
+    from ..profiles import verification_check
+
+    return verification_check(doc, policy)

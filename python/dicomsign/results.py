@@ -1,0 +1,148 @@
+"""Typed results of the public API: what a signature is, how its verification ended."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from .exceptions import InvalidSignature, NoSignaturesError, PolicyError
+from .exitcodes import ExitCode
+
+if TYPE_CHECKING:
+    from cryptography import x509
+
+__all__ = ["SignatureInfo", "SignatureStatus", "VerificationReport"]
+
+
+class SignatureStatus(StrEnum):
+    """The outcome of verifying one signature."""
+
+    #: The MAC and signature are correct and the certificate chain is trusted.
+    VALID = "valid"
+    #: The signed data, the signature attributes or the signature itself are wrong or missing.
+    CORRUPTED = "corrupted"
+    #: The signature is correct but the certificate is not trusted (no path to a trust anchor).
+    UNTRUSTED = "untrusted"
+    #: The certificate had expired (at signing time, or now without a healing timestamp).
+    EXPIRED = "expired"
+    #: The certificate was not yet valid at signing time (or is not yet valid now).
+    NOT_YET_VALID = "not-yet-valid"
+    #: The certificate is revoked by a CRL in the trust store.
+    REVOKED = "revoked"
+
+    @property
+    def ok(self) -> bool:
+        """True only for :attr:`VALID`."""
+        return self is SignatureStatus.VALID
+
+
+@dataclass(frozen=True)
+class SignatureInfo:
+    """One digital signature of a dataset, as found (and, after verification, judged).
+
+    Attributes
+    ----------
+    number : int
+        1-based position in DCMTK's visiting order (nested items first, main dataset last).
+    uid : str or None
+        Digital Signature UID (0400,0100).
+    location : str
+        ``"Main Dataset"`` or an item path such as ``"ReferencedImageSequence[0]"``.
+    container : tuple of (int, int)
+        The same location as (sequence tag, item index) pairs.
+    mac_id : int or None
+        MAC ID Number (0400,0005).
+    mac_algorithm : str or None
+        MAC Algorithm (0400,0015), e.g. ``"SHA256"``.
+    mac_transfer_syntax : str or None
+        MAC Calculation Transfer Syntax UID (0400,0010).
+    signed_tags : tuple of int
+        Data Elements Signed (0400,0020) in dataset order.
+    datetime : str or None
+        Digital Signature DateTime (0400,0105) as stored.
+    purpose : str or None
+        Code Value of the Digital Signature Purpose Code Sequence, e.g. ``"5"``.
+    signer : str or None
+        Subject of the signer's certificate in OpenSSL's one-line form.
+    certificate : cryptography.x509.Certificate or None
+        The signer's certificate, when readable.
+    status : SignatureStatus or None
+        The verification outcome; None when the signature was only listed.
+    message : str
+        DCMTK's text for the outcome (``"OK"`` or the failure reason).
+    value_rule : str or None
+        ``"3.6"`` or ``"3.7"``: which DCMTK release's value normalization made the MAC match.
+    has_timestamp : bool
+        True when a Certified Timestamp is present.
+    """
+
+    number: int
+    uid: str | None
+    location: str
+    container: tuple[tuple[int, int], ...]
+    mac_id: int | None
+    mac_algorithm: str | None
+    mac_transfer_syntax: str | None
+    signed_tags: tuple[int, ...]
+    datetime: str | None
+    purpose: str | None
+    signer: str | None = None
+    certificate: x509.Certificate | None = field(default=None, compare=False, repr=False)
+    status: SignatureStatus | None = None
+    message: str = ""
+    value_rule: str | None = None
+    has_timestamp: bool = False
+
+
+@dataclass(frozen=True)
+class VerificationReport:
+    """The verification of every signature of a dataset and the policy decision.
+
+    Attributes
+    ----------
+    signatures : tuple of SignatureInfo
+        Every signature in DCMTK's order, with its status.
+    exit_code : ExitCode
+        DCMTK's exit code for this outcome (0, 100, 101 or 102).
+    error : str or None
+        The policy error message DCMTK prints for exit codes 100 and 102.
+    skipped : int
+        Digital Signatures Sequences ignored inside Original Attributes Sequence.
+    """
+
+    signatures: tuple[SignatureInfo, ...]
+    exit_code: ExitCode
+    error: str | None = None
+    skipped: int = 0
+
+    @property
+    def ok(self) -> bool:
+        """True when the verification passed (exit code 0)."""
+        return self.exit_code == ExitCode.NO_ERROR
+
+    @property
+    def corrupted(self) -> int:
+        """Number of signatures that did not verify."""
+        return sum(1 for s in self.signatures if s.status is not SignatureStatus.VALID)
+
+    def raise_for_status(self) -> None:
+        """Raise the exception matching a failed verification; do nothing when it passed.
+
+        Raises
+        ------
+        NoSignaturesError
+            The policy requires a signature and there is none (exit code 100).
+        PolicyError
+            No signature fulfils the required profile (exit code 102).
+        InvalidSignature
+            At least one signature did not verify (exit code 101).
+        """
+        if self.exit_code == ExitCode.NO_SIGNATURES_PRESENT:
+            raise NoSignaturesError(self.error or "no signatures found")
+        if self.exit_code == ExitCode.SIGNATURE_VERIFICATION_POLICY:
+            raise PolicyError(self.error or "signature policy not fulfilled")
+        if self.exit_code != ExitCode.NO_ERROR:
+            bad = [s for s in self.signatures if s.status is not SignatureStatus.VALID]
+            detail = "; ".join(f"signature #{s.number} {s.uid}: {s.message}" for s in bad)
+            raise InvalidSignature(detail or "signature verification failed")

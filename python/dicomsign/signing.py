@@ -1,0 +1,299 @@
+"""Creating a signature in a dataset or item, as DCMTK ``dcmsign --sign``/``--sign-item``.
+
+The engine computes the MAC digest over DCMTK's in-memory model; this module builds the MAC
+Parameters and Digital Signatures items (dcmsign-behaviour.md §3), signs the digest through a
+:class:`~dicomsign.keys.Signer` and hands the items back to the engine.
+
+Deliberate differences from DCMTK (README): values are normalized so that DCMTK 3.6 and 3.7
+compute the same MAC (``rule="3.7"``), the signature time is written in UTC, DSA/ECDSA
+signatures have an even DER length, and the Digital Signature UID is a ``2.25`` UUID UID.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Literal
+
+from . import _core, keys
+from .engine import ensure_dictionary, new_uid
+from .exceptions import SignatureCreationError
+from .purposes import CODING_SCHEME_DESIGNATOR, SignaturePurpose
+from .verification import CERTIFICATE_TYPE
+
+if TYPE_CHECKING:
+    from ._core import ItemPath, Record
+
+__all__ = [
+    "MAC_ALGORITHMS",
+    "CreatedSignature",
+    "mac_transfer_syntax",
+    "sign_document",
+    "signature_datetime",
+]
+
+MAC_ALGORITHMS = ("RIPEMD160", "SHA1", "MD5", "SHA256", "SHA384", "SHA512")
+
+_IMPLICIT_LE = "1.2.840.10008.1.2"
+_EXPLICIT_LE = "1.2.840.10008.1.2.1"
+_EXPLICIT_BE = "1.2.840.10008.1.2.2"
+
+# Tags of the MAC Parameters and Digital Signatures items.
+MAC_ID_NUMBER = 0x04000005
+MAC_TRANSFER_SYNTAX = 0x04000010
+MAC_ALGORITHM = 0x04000015
+DATA_ELEMENTS_SIGNED = 0x04000020
+SIGNATURE_UID = 0x04000100
+SIGNATURE_DATETIME = 0x04000105
+CERTIFICATE_TYPE_TAG = 0x04000110
+CERTIFICATE_OF_SIGNER = 0x04000115
+SIGNATURE = 0x04000120
+PURPOSE_SEQUENCE = 0x04000401
+
+
+@dataclass(frozen=True)
+class CreatedSignature:
+    """What :func:`sign_document` made.
+
+    Attributes
+    ----------
+    uid : str
+        The new Digital Signature UID.
+    mac_id : int
+        The MAC ID Number used in its container.
+    container : list of (int, int)
+        Where it was put (empty for the main dataset).
+    signed_tags : tuple of int
+        Data Elements Signed.
+    algorithm : str
+        The MAC algorithm.
+    transfer_syntax : str
+        The MAC Calculation Transfer Syntax UID.
+    datetime : str
+        The Digital Signature DateTime written.
+    digest : bytes
+        The MAC digest that was signed.
+    """
+
+    uid: str
+    mac_id: int
+    container: ItemPath
+    signed_tags: tuple[int, ...]
+    algorithm: str
+    transfer_syntax: str
+    datetime: str
+    digest: bytes
+
+
+def _pad(value: bytes, pad: bytes = b" ") -> bytes:
+    return value + pad if len(value) % 2 else value
+
+
+def _text(value: str) -> bytes:
+    return _pad(value.encode("ascii"))
+
+
+def _uid(value: str) -> bytes:
+    return _pad(value.encode("ascii"), b"\0")
+
+
+def _at(tags: Sequence[int]) -> bytes:
+    return b"".join(struct.pack("<HH", t >> 16, t & 0xFFFF) for t in tags)
+
+
+def signature_datetime(now: datetime | None = None) -> str:
+    """The Digital Signature DateTime in UTC, DCMTK's 26-character layout."""
+    moment = (now or datetime.now(UTC)).astimezone(UTC)
+    return moment.strftime("%Y%m%d%H%M%S.%f") + "+0000"
+
+
+def mac_transfer_syntax(document_syntax: str) -> str:
+    """DCMTK's MAC Calculation Transfer Syntax for a document read in ``document_syntax``."""
+    if document_syntax in (_IMPLICIT_LE, _EXPLICIT_BE):
+        return _EXPLICIT_LE
+    return document_syntax
+
+
+def _purpose_item(purpose: SignaturePurpose) -> list[Record]:
+    return [
+        (0x00080100, "SH", _text(str(int(purpose)))),
+        (0x00080102, "SH", _text(CODING_SCHEME_DESIGNATOR)),
+        (0x00080104, "LO", _text(purpose.meaning())),
+    ]
+
+
+def _where(container: ItemPath, location: str | None) -> str:
+    if not container:
+        return "main dataset"
+    return f"item '{location or _core.location_string(container)}'"
+
+
+def sign_document(
+    doc: _core.Document,
+    signer: keys.Signer,
+    *,
+    container: ItemPath | None = None,
+    location: str | None = None,
+    tags: Sequence[int] | None = None,
+    algorithm: str = "SHA256",
+    purpose: SignaturePurpose | None = None,
+    old_format: bool = False,
+    rule: Literal["3.6", "3.7"] = "3.7",
+    dump: str | None = None,
+    required_tags: Callable[[list[tuple[int, str, bool, bool]]], Sequence[int]] | None = None,
+    warn: Callable[[str], None] | None = None,
+    now: datetime | None = None,
+) -> CreatedSignature:
+    """Create one signature in the main dataset or in an item of ``doc``.
+
+    Parameters
+    ----------
+    doc : dicomsign._core.Document
+        The document, modified in place (the new items are appended).
+    signer : Signer
+        Holds the certificate and signs the digest.
+    container : list of (int, int), optional
+        The item to sign (``--sign-item``); the main dataset when empty or None.
+    location : str, optional
+        The location text the user gave, for messages.
+    tags : sequence of int, optional
+        Sign only these top-level elements (``--tag``); every signable element when None.
+    algorithm : str
+        The MAC algorithm (DICOM defined term).
+    purpose : SignaturePurpose, optional
+        Adds the Digital Signature Purpose Code Sequence.
+    old_format : bool
+        DCMTK's pre-3.5.4 encapsulated pixel data format (``--format-old``).
+    rule : {"3.7", "3.6"}
+        Value normalization: "3.7" makes the MAC the same for DCMTK 3.6 and 3.7 (default);
+        "3.6" reproduces DCMTK 3.6's stream exactly. The output must be written with the same
+        rule.
+    dump : str, optional
+        Write the MAC byte stream to this file (``--dump``).
+    required_tags : callable, optional
+        A profile hook: given the container's elements, returns the tags it requires signed
+        when present (added to ``tags``).
+    warn : callable, optional
+        Receives warnings (weak key, expired or not yet valid certificate).
+    now : datetime, optional
+        The signing time (for tests); the current time by default.
+
+    Returns
+    -------
+    CreatedSignature
+
+    Raises
+    ------
+    SignatureCreationError
+        For every failure, with DCMTK's message (exit code 85).
+    SupportFileError
+        When the dump file cannot be created (exit code 46).
+    """
+    ensure_dictionary()
+    path: ItemPath = list(container or [])
+    where = _where(path, location)
+    if algorithm not in MAC_ALGORITHMS:
+        raise SignatureCreationError(f"unknown MAC algorithm '{algorithm}'")
+    cert = signer.certificate
+    check = getattr(signer, "check_matches", None)
+    if check is not None:
+        try:
+            check()
+        except SignatureCreationError as exc:
+            raise SignatureCreationError(
+                f"{exc.message} while creating signature in {where}"
+            ) from exc
+    if signer.key_type not in (
+        keys.KeyType.RSA,
+        keys.KeyType.DSA,
+        keys.KeyType.EC,
+        keys.KeyType.DH,
+    ):
+        raise SignatureCreationError(
+            "signature algorithm not allowed for the selected security profile "
+            f"while creating signature in {where}"
+        )
+    if warn is not None:
+        weak = keys.weak_key_warning(cert)
+        if weak:
+            warn(weak)
+        moment = (now or datetime.now(UTC)).astimezone(UTC)
+        if moment > cert.not_valid_after_utc:
+            warn(
+                f"Certificate has expired {keys.format_asn1_time(cert.not_valid_after_utc)}, "
+                "signature will be invalid."
+            )
+        elif moment < cert.not_valid_before_utc:
+            warn(
+                "Certificate is not yet valid, validity starts "
+                f"{keys.format_asn1_time(cert.not_valid_before_utc)}, signature will be invalid."
+            )
+    elements = doc.elements(path)
+    if not elements:
+        raise SignatureCreationError(
+            f"selected dataset or item is empty, nothing to sign while creating signature in {where}"
+        )
+    present = {tag: signable for tag, _vr, signable, _sq in elements}
+    selection: list[int] | None = None
+    if tags is not None or required_tags is not None:
+        wanted = set(tags or ())
+        if required_tags is not None:
+            wanted.update(t for t in required_tags(elements) if t in present)
+        for tag in sorted(wanted):
+            if tag not in present:
+                raise SignatureCreationError(
+                    f"attribute ({tag >> 16:04x},{tag & 0xFFFF:04x}) should be signed but is not "
+                    f"present in the dataset.\nTag not found while creating signature in {where}"
+                )
+            if not present[tag]:
+                raise SignatureCreationError(
+                    "list of attributes to be signed contains attribute that is not signable "
+                    f"while creating signature in {where}"
+                )
+        selection = sorted(wanted)
+    mac_id = doc.next_mac_id(path)
+    transfer_syntax = mac_transfer_syntax(doc.transfer_syntax)
+    uid = new_uid()
+    when = signature_datetime(now)
+    sig_item: list[Record] = [
+        (MAC_ID_NUMBER, "US", struct.pack("<H", mac_id)),
+        (SIGNATURE_UID, "UI", _uid(uid)),
+        (SIGNATURE_DATETIME, "DT", _text(when)),
+        (CERTIFICATE_TYPE_TAG, "CS", _text(CERTIFICATE_TYPE)),
+    ]
+    if purpose is not None:
+        sig_item.append((PURPOSE_SEQUENCE, "SQ", [_purpose_item(purpose)]))
+    digest, signed, _ambiguous = doc.new_signature_digest(
+        path,
+        selection,
+        sig_item,
+        algorithm=algorithm,
+        transfer_syntax=transfer_syntax,
+        old_format=old_format,
+        rule=rule,
+        dump=dump,
+    )
+    signature = signer.sign_digest(algorithm, digest)
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    sig_item.append((CERTIFICATE_OF_SIGNER, "OB", _pad(cert.public_bytes(Encoding.DER), b"\0")))
+    sig_item.append((SIGNATURE, "OB", _pad(signature, b"\0")))
+    mac_item: list[Record] = [
+        (MAC_ID_NUMBER, "US", struct.pack("<H", mac_id)),
+        (MAC_TRANSFER_SYNTAX, "UI", _uid(transfer_syntax)),
+        (MAC_ALGORITHM, "CS", _text(algorithm)),
+        (DATA_ELEMENTS_SIGNED, "AT", _at(signed)),
+    ]
+    doc.add_signature(path, mac_item, sig_item)
+    return CreatedSignature(
+        uid=uid,
+        mac_id=mac_id,
+        container=path,
+        signed_tags=tuple(signed),
+        algorithm=algorithm,
+        transfer_syntax=transfer_syntax,
+        datetime=when,
+        digest=digest,
+    )

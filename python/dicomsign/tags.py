@@ -1,0 +1,183 @@
+"""DICOM tags as users write them: DCMTK's ``-t`` syntax, keywords, and tag files.
+
+* ``-t/--tag``: ``gggg,eeee`` read like C's ``sscanf("%x,%x")`` (so ``8,18`` works and
+  ``(0008,0018)`` does not), else a dictionary keyword;
+* ``-tf/--tag-file``: whitespace-separated tokens, each ``(gggg,eeee)`` (parentheses required) or
+  a keyword ``[A-Za-z0-9]+``; any other character is a syntax error (dcmsign-behaviour.md §9.2).
+
+Keywords are pydicom's, plus the few names only DCMTK's dictionary has; pydicom is imported only
+when a keyword has to be resolved.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .exceptions import TagFileError
+from .exitcodes import ExitCode
+
+__all__ = ["format_tag", "parse_tag_argument", "read_tag_file", "tag_for_keyword"]
+
+
+_C_WHITESPACE = " \t\n\v\f\r"
+_HEX_DIGITS = "0123456789abcdefABCDEF"
+_ULONG_MASK = 2**64 - 1
+
+
+def _scan_hex(text: str, pos: int) -> tuple[int, int] | None:
+    """One ``%x`` conversion of glibc's ``sscanf`` starting at ``pos``: (value, end) or None."""
+    while pos < len(text) and text[pos] in _C_WHITESPACE:
+        pos += 1
+    negative = False
+    if pos < len(text) and text[pos] in "+-":
+        negative = text[pos] == "-"
+        pos += 1
+    if text.startswith(("0x", "0X"), pos):
+        # glibc consumes the prefix even without hex digits after it ("0x" reads as 0).
+        pos += 2
+        digits_required = False
+    else:
+        digits_required = True
+    start = pos
+    while pos < len(text) and text[pos] in _HEX_DIGITS:
+        pos += 1
+    if digits_required and pos == start:
+        return None
+    value = min(int(text[start:pos] or "0", 16), _ULONG_MASK)
+    if negative:
+        value = -value & _ULONG_MASK
+    return value, pos
+
+
+def _scan_tag_pair(text: str) -> int | None:
+    """``sscanf(text, "%x,%x")`` == 2, truncated to 16-bit group and element like DCMTK."""
+    first = _scan_hex(text, 0)
+    if first is None or not text.startswith(",", first[1]):
+        return None
+    second = _scan_hex(text, first[1] + 1)
+    if second is None:
+        return None
+    return ((first[0] & 0xFFFF) << 16) | (second[0] & 0xFFFF)
+
+
+_repeater_keywords: dict[str, int] | None = None
+
+# Repeating retired elements whose mask covers element digits: DCMTK 3.6.7's dictionary lists
+# them at one fixed tag instead of the lowest of the range.
+_DCMTK_REPEATER_TAGS = {
+    "RowsForNthOrderCoefficients": 0x00280410,
+    "ColumnsForNthOrderCoefficients": 0x00280411,
+    "CoefficientCoding": 0x00280412,
+    "CoefficientCodingPointers": 0x00280413,
+    "EscapeTriplet": 0x10000010,
+    "RunLengthTriplet": 0x10000011,
+    "HuffmanTableSize": 0x10000012,
+    "HuffmanTableTriplet": 0x10000013,
+    "ShiftTableSize": 0x10000014,
+    "ShiftTableTriplet": 0x10000015,
+    "ZonalMap": 0x10100004,
+}
+# Keywords of DCMTK 3.6.7's dictionary that pydicom does not have.
+_DCMTK_ONLY_KEYWORDS = {
+    "CurrentFrameFunctionalGroupsSequence": 0x00060001,
+    "PrivateGroupLength": 0x00090000,
+    "PrivateCreator": 0x00090010,
+    "IllegalGroupLength": 0x00010000,
+    "IllegalPrivateCreator": 0x00010010,
+    "GenericGroupLength": 0x00000000,
+}
+
+
+def tag_for_keyword(keyword: str) -> int | None:
+    """The tag of a dictionary keyword (DCMTK-compatible), or None when unknown."""
+    global _repeater_keywords
+    if not keyword:
+        return None
+    # Imported lazily: pydicom is only needed when a keyword must be resolved. The repeater
+    # table (60xx,3000 OverlayData...) is only reachable through its defining module.
+    from pydicom._dicom_dict import RepeatersDictionary
+    from pydicom.datadict import dictionary_is_retired, tag_for_keyword
+
+    if _repeater_keywords is None:
+        _repeater_keywords = {
+            entry[4]: int(mask.replace("x", "0"), 16)
+            for mask, entry in RepeatersDictionary.items()
+            if entry[4]
+        }
+        _repeater_keywords.update(_DCMTK_REPEATER_TAGS)
+    tag = tag_for_keyword(keyword)
+    if tag is None:
+        tag = _repeater_keywords.get(keyword, _DCMTK_ONLY_KEYWORDS.get(keyword))
+    if tag is None and keyword.startswith("RETIRED_"):
+        bare = keyword.removeprefix("RETIRED_")
+        candidate = tag_for_keyword(bare)
+        if candidate is not None and dictionary_is_retired(candidate):
+            tag = candidate
+        elif candidate is None and bare in _repeater_keywords:
+            tag = _repeater_keywords[bare]
+    return tag
+
+
+def parse_tag_argument(text: str) -> int | None:
+    """Resolve a ``-t/--tag`` value as DCMTK does.
+
+    ``gggg,eeee`` is read with ``sscanf("%x,%x")`` semantics (whitespace before each number,
+    optional sign and ``0x``, trailing text ignored, each part truncated to 16 bits); anything
+    else is a dictionary keyword (pydicom's, imported only now). Parenthesized tags are not
+    accepted.
+
+    Returns
+    -------
+    int or None
+        The tag as ``0xggggeeee``, or ``None`` for "unknown attribute tag".
+    """
+    tag = _scan_tag_pair(text)
+    if tag is not None:
+        return tag
+    return tag_for_keyword(text)
+
+
+def format_tag(tag: int) -> str:
+    """DCMTK's ``(gggg,eeee)`` with lowercase hex digits."""
+    return f"({tag >> 16:04x},{tag & 0xFFFF:04x})"
+
+
+_TOKEN = re.compile(r"\(([0-9A-Fa-f]{1,4}),([0-9A-Fa-f]{1,4})\)|([A-Za-z0-9]+)")
+
+
+def read_tag_file(path: str | Path) -> list[int]:
+    """Read a ``--tag-file``: whitespace-separated ``(gggg,eeee)`` tags and keywords.
+
+    Raises
+    ------
+    TagFileError
+        ``file not found: <path>`` (exit code 30) for a missing or unreadable file, or DCMTK's
+        messages for a syntax error or an unknown keyword (exit code 86).
+    """
+    try:
+        text = Path(path).read_bytes().decode("latin-1")
+    except OSError:
+        raise TagFileError(
+            f"file not found: {path}", exit_code=ExitCode.CANNOT_READ_TAG_FILE
+        ) from None
+    tags: list[int] = []
+    for token in text.split():
+        pos = 0
+        while pos < len(token):
+            m = _TOKEN.match(token, pos)
+            if m is None:
+                if token[pos] == "(":
+                    raise TagFileError(f"parse error in text file '{path}'")
+                raise TagFileError(f"attribute name '' unknown.\nparse error in text file '{path}'")
+            if m.group(3) is not None:
+                tag = tag_for_keyword(m.group(3))
+                if tag is None:
+                    raise TagFileError(
+                        f"attribute name '{m.group(3)}' unknown.\nparse error in text file '{path}'"
+                    )
+            else:
+                tag = (int(m.group(1), 16) << 16) | int(m.group(2), 16)
+            tags.append(tag)
+            pos = m.end()
+    return tags
