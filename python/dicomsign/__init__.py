@@ -1,1 +1,81 @@
-"""DICOM digital signatures."""
+"""dicomsign: DICOM digital signatures (PS3.15 Annex C), byte-compatible with DCMTK's dcmsign.
+
+The public API::
+
+    import dicomsign
+
+    signer = dicomsign.load_signer("key.pem", "cert.pem")
+    result = dicomsign.sign("in.dcm", signer, output="signed.dcm")
+    report = dicomsign.verify("signed.dcm", trusted=["root.pem"])
+    report.raise_for_status()
+    dicomsign.remove("signed.dcm", result.signature.uid, output="unsigned.dcm")
+
+Names are imported on first use, so that the command-line tools start fast.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+from ._core import __version__
+
+if TYPE_CHECKING:
+    from .api import RemoveResult, SignResult, load_signer, open_document, remove, sign, verify
+    from .exceptions import (
+        DicomSignError,
+        InputFileError,
+        InvalidSignature,
+        NoSignaturesError,
+        PolicyError,
+        SignatureCreationError,
+        SignatureNotFoundError,
+    )
+    from .exitcodes import ExitCode
+    from .keys import Signer, SoftwareSigner
+    from .purposes import SignaturePurpose
+    from .removal import RemovedSignature
+    from .results import SignatureInfo, SignatureStatus, VerificationReport
+    from .verification import TimestampPolicy, VerificationPolicy
+
+_EXPORTS = {
+    "RemoveResult": "api",
+    "SignResult": "api",
+    "load_signer": "api",
+    "open_document": "api",
+    "remove": "api",
+    "sign": "api",
+    "verify": "api",
+    "DicomSignError": "exceptions",
+    "InputFileError": "exceptions",
+    "InvalidSignature": "exceptions",
+    "NoSignaturesError": "exceptions",
+    "PolicyError": "exceptions",
+    "SignatureCreationError": "exceptions",
+    "SignatureNotFoundError": "exceptions",
+    "ExitCode": "exitcodes",
+    "Signer": "keys",
+    "SoftwareSigner": "keys",
+    "SignaturePurpose": "purposes",
+    "RemovedSignature": "removal",
+    "SignatureInfo": "results",
+    "SignatureStatus": "results",
+    "VerificationReport": "results",
+    "TimestampPolicy": "verification",
+    "VerificationPolicy": "verification",
+}
+
+__all__ = sorted([*_EXPORTS, "__version__"])
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'dicomsign' has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -14,12 +14,14 @@ finished digest reaches this module. The signature formats are those of DCMTK:
 
 from __future__ import annotations
 
+import warnings
 from typing import Final
 
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import dh, dsa, ec, padding, rsa, utils
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes, PublicKeyTypes
+from cryptography.utils import CryptographyDeprecationWarning
 
 from .exceptions import SignatureCreationError
 
@@ -32,6 +34,11 @@ __all__ = [
     "trim_der",
     "verify_digest",
 ]
+
+# Finite-field DH is deprecated in newer cryptography releases: look the class up once, quietly.
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+    _DH_PRIVATE_KEY: Final = dh.DHPrivateKey
 
 #: Number of attempts at an even-length DSA/ECDSA signature before giving up. Each attempt
 #: succeeds with probability of about one half, so this bound is never reached in practice.
@@ -197,7 +204,7 @@ def sign_digest(key: PrivateKeyTypes, mac_name: str, digest: bytes) -> bytes:
             raise SignatureCreationError("could not produce an even-length DSA/ECDSA signature")
     except UnsupportedAlgorithm as exc:
         raise SignatureCreationError("an OpenSSL call has failed") from exc
-    if isinstance(key, dh.DHPrivateKey):
+    if isinstance(key, _DH_PRIVATE_KEY):
         # DCMTK accepts DH keys up to the signing call, which then fails.
         raise SignatureCreationError("an OpenSSL call has failed")
     raise SignatureCreationError(

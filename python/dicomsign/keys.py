@@ -26,6 +26,7 @@ import getpass
 import os
 import re
 import sys
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -43,6 +44,7 @@ from cryptography.hazmat.primitives.asymmetric.types import (
     CertificatePublicKeyTypes,
     PrivateKeyTypes,
 )
+from cryptography.utils import CryptographyDeprecationWarning
 
 from . import crypto
 from .exceptions import CertificateLoadError, KeyLoadError, SignatureCreationError
@@ -71,6 +73,11 @@ __all__ = [
     "read_password_from_console",
     "weak_key_warning",
 ]
+
+# Finite-field DH is deprecated in newer cryptography releases: look the classes up once, quietly.
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+    _DH_KEY_TYPES: Final = (dh.DHPublicKey, dh.DHPrivateKey)
 
 #: OpenSSL's default pass phrase prompt, as printed by ``dcmsign``.
 PASSWORD_PROMPT: Final = "Enter PEM pass phrase:"
@@ -431,7 +438,7 @@ def key_type(obj: x509.Certificate | CertificatePublicKeyTypes | PrivateKeyTypes
         return KeyType.DSA
     if isinstance(obj, ec.EllipticCurvePublicKey | ec.EllipticCurvePrivateKey):
         return KeyType.EC
-    if isinstance(obj, dh.DHPublicKey | dh.DHPrivateKey):
+    if isinstance(obj, _DH_KEY_TYPES):
         return KeyType.DH
     return KeyType.NONE
 
@@ -449,7 +456,7 @@ def key_bits(obj: x509.Certificate | CertificatePublicKeyTypes | PrivateKeyTypes
     Returns 0 for keys of other types or that cannot be read.
     """
     key = _public(obj)
-    if isinstance(key, rsa.RSAPublicKey | dsa.DSAPublicKey | dh.DHPublicKey):
+    if isinstance(key, rsa.RSAPublicKey | dsa.DSAPublicKey | _DH_KEY_TYPES[0]):
         return key.key_size
     if isinstance(key, ec.EllipticCurvePublicKey):
         order = getattr(key.curve, "group_order", None)

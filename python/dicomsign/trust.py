@@ -414,8 +414,12 @@ class _Cert:
         except (ValueError, TypeError, UnsupportedAlgorithm):
             self.invalid = True
         self.self_issued = self.subject == self.issuer
+        # EXFLAG_SS, as X509_self_signed reports it (never for a certificate it cannot cache).
         self.self_signed = (
-            self.self_issued and _akid_ok(self, self.akid) and self._signature_matches(self)
+            not self.invalid
+            and self.self_issued
+            and _akid_ok(self, self.akid)
+            and self._signature_matches(self)
         )
 
     def _cache_extensions(self, extensions: x509.Extensions) -> None:
@@ -1056,7 +1060,7 @@ class TrustStore:
     @staticmethod
     def _check_trust(chain: Sequence[_Cert], num_untrusted: int) -> bool:
         """check_trust without partial chains: a trusted certificate must be self-signed."""
-        return any(cert.self_signed and not cert.invalid for cert in chain[num_untrusted:])
+        return any(cert.self_signed for cert in chain[num_untrusted:])
 
     @staticmethod
     def _check_extensions(chain: Sequence[_Cert]) -> None:

@@ -1,0 +1,482 @@
+"""The public functions: sign, verify and remove signatures of files, bytes and Datasets.
+
+Every function reads its input with the engine (DCMTK's model, large values left on disk),
+never modifies it, and returns typed results. Outputs are written atomically.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Generic, Literal, TypeVar, overload
+
+from cryptography import x509
+
+from . import _core, keys
+from .engine import ensure_dictionary, write_options
+from .exceptions import DicomFormatError, InputFileError
+from .purposes import SignaturePurpose
+from .removal import RemovedSignature, remove_all, remove_by_uid
+from .results import SignatureInfo, VerificationReport
+from .signing import sign_document
+from .verification import TimestampPolicy, VerificationPolicy, evaluate
+
+if TYPE_CHECKING:
+    from pydicom import Dataset
+
+    from .trust import TrustStore
+
+__all__ = [
+    "RemoveResult",
+    "SignResult",
+    "Source",
+    "load_signer",
+    "open_document",
+    "remove",
+    "sign",
+    "verify",
+]
+
+#: What the functions accept: a path, the bytes of a file, or a pydicom Dataset.
+Source = "str | os.PathLike[str] | bytes | bytearray | memoryview | Dataset"
+PathLike = str | os.PathLike[str]
+ReadMode = Literal["auto", "file", "dataset"]
+OutputSyntax = Literal["same", "little", "big", "implicit"]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class SignResult(Generic[T]):
+    """What :func:`sign` made.
+
+    Attributes
+    ----------
+    signature : SignatureInfo
+        The new signature.
+    document : Path, bytes or Dataset
+        The signed document: the output path when one was given, else the same kind as the
+        input (bytes for a path or bytes, a new Dataset for a Dataset).
+    """
+
+    signature: SignatureInfo
+    document: T
+
+
+@dataclass(frozen=True)
+class RemoveResult(Generic[T]):
+    """What :func:`remove` removed, and the document without those signatures."""
+
+    removed: tuple[RemovedSignature, ...]
+    document: T
+
+
+def _is_dataset(source: object) -> bool:
+    try:
+        from pydicom import Dataset
+    except ImportError:  # pragma: no cover - pydicom is a dependency
+        return False
+    return isinstance(source, Dataset)
+
+
+def _dataset_bytes(ds: Dataset) -> bytes:
+    from pydicom import dcmwrite
+    from pydicom.dataset import FileMetaDataset
+    from pydicom.uid import ExplicitVRLittleEndian
+
+    buf = io.BytesIO()
+    meta = getattr(ds, "file_meta", None)
+    if meta is None or "TransferSyntaxUID" not in meta:
+        copy = ds.copy()
+        copy.file_meta = FileMetaDataset(meta or {})
+        copy.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+        ds = copy
+    dcmwrite(buf, ds, enforce_file_format=True)
+    return buf.getvalue()
+
+
+def open_document(
+    source: object,
+    *,
+    read_mode: ReadMode = "auto",
+    convert_un: bool = False,
+) -> _core.Document:
+    """Read a path, bytes or a pydicom Dataset with the engine.
+
+    Raises
+    ------
+    InputFileError
+        The file cannot be read (missing, a directory, not DICOM, truncated...): exit code 20.
+    """
+    ensure_dictionary()
+    try:
+        if isinstance(source, (bytes, bytearray, memoryview)):
+            return _core.Document.from_bytes(
+                bytes(source), read_mode=read_mode, convert_un=convert_un
+            )
+        if _is_dataset(source):
+            return _core.Document.from_bytes(
+                _dataset_bytes(source),  # type: ignore[arg-type]
+                read_mode=read_mode,
+                convert_un=convert_un,
+            )
+        if isinstance(source, (str, os.PathLike)):
+            path = os.fspath(source)
+            return _core.Document.open(path, read_mode=read_mode, convert_un=convert_un)
+    except DicomFormatError as exc:
+        raise InputFileError(f"{exc.message}: reading file: {_name(source)}") from None
+    except OSError as exc:
+        raise InputFileError(f"{exc.strerror or exc}: reading file: {_name(source)}") from None
+    raise TypeError(f"cannot read a DICOM document from {type(source).__name__}")
+
+
+def _name(source: object) -> str:
+    if isinstance(source, (str, os.PathLike)):
+        return os.fspath(source)
+    return "<memory>"
+
+
+def _deliver(
+    doc: _core.Document,
+    source: object,
+    output: PathLike | None,
+    *,
+    rule: Literal["3.6", "3.7"],
+    syntax: OutputSyntax,
+    explicit_lengths: bool,
+) -> Path | bytes | Dataset:
+    kwargs = {"syntax": syntax, "explicit_lengths": explicit_lengths, "rule": rule}
+    if output is not None:
+        doc.write(os.fspath(output), **kwargs, **write_options())  # type: ignore[arg-type]
+        return Path(output)
+    data = doc.to_bytes(**kwargs, **write_options())  # type: ignore[arg-type]
+    if _is_dataset(source):
+        from pydicom import dcmread
+
+        return dcmread(io.BytesIO(data))
+    return data
+
+
+def load_signer(
+    key: PathLike,
+    certificate: PathLike,
+    *,
+    password: str | None = None,
+    der: bool = False,
+) -> keys.SoftwareSigner:
+    """Load a private key and its certificate from files (PEM by default).
+
+    Parameters
+    ----------
+    key, certificate : path
+        The private key (traditional or PKCS#8, possibly encrypted) and the certificate.
+    password : str, optional
+        The key's password; when None and the key is encrypted, it is asked for on the terminal.
+    der : bool
+        Read DER instead of PEM.
+    """
+    pw = keys.Password.prompt() if password is None else keys.Password.given(password)
+    return keys.SoftwareSigner.from_files(key, certificate, der=der, password=pw)
+
+
+def _container(doc: _core.Document, location: str | Sequence[tuple[str | int, int]] | None) -> list[tuple[int, int]]:
+    if location is None:
+        return []
+    from .location import resolve_location, resolve_path
+
+    if isinstance(location, str):
+        return resolve_location(doc, location)
+    return resolve_path(doc, location)
+
+
+def _tags(tags: Iterable[int | str] | None) -> list[int] | None:
+    if tags is None:
+        return None
+    from .tags import tag_for_keyword
+
+    out: list[int] = []
+    for t in tags:
+        if isinstance(t, str):
+            tag = tag_for_keyword(t)
+            if tag is None:
+                raise ValueError(f"unknown attribute tag '{t}'")
+            out.append(tag)
+        else:
+            out.append(int(t))
+    return out
+
+
+@overload
+def sign(
+    source: Dataset,
+    signer: keys.Signer,
+    *,
+    output: None = None,
+    location: str | Sequence[tuple[str | int, int]] | None = None,
+    tags: Iterable[int | str] | None = None,
+    algorithm: str = "SHA256",
+    purpose: SignaturePurpose | int | None = None,
+    old_format: bool = False,
+    dump: PathLike | None = None,
+    transfer_syntax: OutputSyntax = "same",
+    explicit_lengths: bool = True,
+) -> SignResult[Dataset]: ...
+@overload
+def sign(
+    source: PathLike | bytes | bytearray | memoryview,
+    signer: keys.Signer,
+    *,
+    output: None = None,
+    location: str | Sequence[tuple[str | int, int]] | None = None,
+    tags: Iterable[int | str] | None = None,
+    algorithm: str = "SHA256",
+    purpose: SignaturePurpose | int | None = None,
+    old_format: bool = False,
+    dump: PathLike | None = None,
+    transfer_syntax: OutputSyntax = "same",
+    explicit_lengths: bool = True,
+) -> SignResult[bytes]: ...
+@overload
+def sign(
+    source: object,
+    signer: keys.Signer,
+    *,
+    output: PathLike,
+    location: str | Sequence[tuple[str | int, int]] | None = None,
+    tags: Iterable[int | str] | None = None,
+    algorithm: str = "SHA256",
+    purpose: SignaturePurpose | int | None = None,
+    old_format: bool = False,
+    dump: PathLike | None = None,
+    transfer_syntax: OutputSyntax = "same",
+    explicit_lengths: bool = True,
+) -> SignResult[Path]: ...
+def sign(
+    source: object,
+    signer: keys.Signer,
+    *,
+    output: PathLike | None = None,
+    location: str | Sequence[tuple[str | int, int]] | None = None,
+    tags: Iterable[int | str] | None = None,
+    algorithm: str = "SHA256",
+    purpose: SignaturePurpose | int | None = None,
+    old_format: bool = False,
+    dump: PathLike | None = None,
+    transfer_syntax: OutputSyntax = "same",
+    explicit_lengths: bool = True,
+) -> SignResult[Path] | SignResult[bytes] | SignResult[Dataset]:
+    """Add a digital signature to a DICOM document.
+
+    Parameters
+    ----------
+    source : path, bytes or pydicom.Dataset
+        The document to sign; it is never modified.
+    signer : Signer
+        The key and certificate, e.g. from :func:`load_signer`.
+    output : path, optional
+        Write the signed file here (atomically). Without it the signed document is returned
+        as bytes, or as a new Dataset when ``source`` is a Dataset.
+    location : str or sequence of (keyword or tag, index), optional
+        Sign an item instead of the main dataset: ``"ReferencedImageSequence[0]"`` or
+        ``[("ReferencedImageSequence", 0)]``.
+    tags : iterable of int or keyword, optional
+        Sign only these top-level attributes; all signable ones by default.
+    algorithm : str
+        MAC algorithm: ``"SHA256"`` (default), ``"SHA384"``, ``"SHA512"``, ``"RIPEMD160"``,
+        ``"SHA1"`` or ``"MD5"``.
+    purpose : SignaturePurpose or int, optional
+        Digital Signature Purpose code (1..18).
+    old_format : bool
+        DCMTK's pre-3.5.4 format for encapsulated pixel data.
+    dump : path, optional
+        Also write the exact byte stream fed into the MAC.
+    transfer_syntax : {"same", "little", "big", "implicit"}
+        Output transfer syntax.
+    explicit_lengths : bool
+        Write sequences and items with explicit lengths (default) or undefined lengths.
+
+    Returns
+    -------
+    SignResult
+        The signature and the signed document.
+
+    Raises
+    ------
+    InputFileError, SignatureCreationError, OutputFileError, SupportFileError
+        Each with its DCMTK exit code and message.
+    """
+    doc = open_document(source)
+    path = _container(doc, location)
+    created = sign_document(
+        doc,
+        signer,
+        container=path,
+        location=location if isinstance(location, str) else None,
+        tags=_tags(tags),
+        algorithm=algorithm,
+        purpose=SignaturePurpose(purpose) if purpose is not None else None,
+        old_format=old_format,
+        dump=os.fspath(dump) if dump is not None else None,
+    )
+    document = _deliver(
+        doc,
+        source,
+        output,
+        rule="3.7",
+        syntax=transfer_syntax,
+        explicit_lengths=explicit_lengths,
+    )
+    info = SignatureInfo(
+        number=0,
+        uid=created.uid,
+        location=_core.location_string(created.container),
+        container=tuple(created.container),
+        mac_id=created.mac_id,
+        mac_algorithm=created.algorithm,
+        mac_transfer_syntax=created.transfer_syntax,
+        signed_tags=created.signed_tags,
+        datetime=created.datetime,
+        purpose=str(int(purpose)) if purpose is not None else None,
+        signer=keys.name_oneline(signer.certificate.subject),
+        certificate=signer.certificate,
+    )
+    return SignResult(info, document)  # type: ignore[arg-type]
+
+
+def _trust(
+    trust: TrustStore | None,
+    trusted: Iterable[PathLike | x509.Certificate],
+    untrusted: Iterable[PathLike | x509.Certificate],
+    crls: Iterable[PathLike | x509.CertificateRevocationList],
+    crl_check: bool,
+) -> TrustStore:
+    from .trust import TrustStore
+
+    store = trust if trust is not None else TrustStore()
+    for cert in trusted:
+        if isinstance(cert, x509.Certificate):
+            store.add_trusted_certificate(cert)
+        else:
+            store.add_trusted_file(cert)
+    for cert in untrusted:
+        if isinstance(cert, x509.Certificate):
+            store.add_untrusted_certificate(cert)
+        else:
+            store.add_untrusted_file(cert)
+    for crl in crls:
+        if isinstance(crl, x509.CertificateRevocationList):
+            store.add_crl(crl)
+            store.crl_check = True
+        else:
+            store.add_crl_file(crl)
+    if crl_check:
+        store.crl_check = True
+    return store
+
+
+def verify(
+    source: object,
+    *,
+    trusted: Iterable[PathLike | x509.Certificate] = (),
+    untrusted: Iterable[PathLike | x509.Certificate] = (),
+    crls: Iterable[PathLike | x509.CertificateRevocationList] = (),
+    crl_check: bool = False,
+    trust: TrustStore | None = None,
+    policy: VerificationPolicy | str = VerificationPolicy.IF_PRESENT,
+    timestamps: TimestampPolicy | str = TimestampPolicy.VERIFY,
+    old_format: bool = False,
+    read_mode: ReadMode = "auto",
+) -> VerificationReport:
+    """Verify every digital signature of a DICOM document.
+
+    Parameters
+    ----------
+    source : path, bytes or pydicom.Dataset
+        The document.
+    trusted : iterable of path or Certificate
+        Trust anchors (self-signed roots), like ``dcmsign +cf``.
+    untrusted : iterable of path or Certificate
+        Intermediate certificates, like ``+uf``.
+    crls : iterable of path or CertificateRevocationList
+        CRLs (turn on the CRL check of the signer certificate), like ``+cr``.
+    crl_check : bool
+        Check the signer certificate against a CRL of its issuer (``+cl``).
+    trust : TrustStore, optional
+        A prepared trust store (the other trust arguments are added to it).
+    policy : VerificationPolicy or str
+        ``"if-present"`` (default), ``"require"``, ``"creator"``, ``"authorization"``, ``"sr"``.
+    timestamps : TimestampPolicy or str
+        ``"verify"`` (default), ``"ignore"`` or ``"require"``.
+    old_format : bool
+        Verify with DCMTK's pre-3.5.4 encapsulated pixel data format.
+    read_mode : {"auto", "file", "dataset"}
+        Input format.
+
+    Returns
+    -------
+    VerificationReport
+        Every signature with its status, and DCMTK's exit code for the outcome;
+        ``report.raise_for_status()`` raises the matching exception.
+
+    Raises
+    ------
+    InputFileError
+        The document cannot be read (exit code 20).
+    """
+    doc = open_document(source, read_mode=read_mode)
+    signatures, skipped = doc.verify_digests(old_format=old_format)
+    store = _trust(trust, trusted, untrusted, crls, crl_check)
+    pol = VerificationPolicy(policy)
+    checker = None
+    if pol not in (VerificationPolicy.IF_PRESENT, VerificationPolicy.REQUIRE):
+        from .profiles import verification_check
+
+        checker = verification_check(doc, pol)
+    outcome = evaluate(
+        signatures,
+        trust=store,
+        policy=pol,
+        timestamps=TimestampPolicy(timestamps),
+        profile_check=checker,
+        skipped=skipped,
+    )
+    return outcome.report
+
+
+def remove(
+    source: object,
+    uid: str | None = None,
+    *,
+    output: PathLike | None = None,
+    transfer_syntax: OutputSyntax = "same",
+    explicit_lengths: bool = True,
+) -> RemoveResult[Path] | RemoveResult[bytes] | RemoveResult[Dataset]:
+    """Remove one signature (by its UID) or all signatures of a DICOM document.
+
+    Parameters
+    ----------
+    source : path, bytes or pydicom.Dataset
+        The document; it is never modified.
+    uid : str, optional
+        The Digital Signature UID to remove; every signature when None.
+    output : path, optional
+        Where to write the result; else it is returned as bytes (or a Dataset).
+
+    Raises
+    ------
+    SignatureNotFoundError
+        No signature has this UID (exit code 84).
+    """
+    doc = open_document(source)
+    removed = [remove_by_uid(doc, uid)] if uid is not None else remove_all(doc)
+    document = _deliver(
+        doc,
+        source,
+        output,
+        rule="3.6",
+        syntax=transfer_syntax,
+        explicit_lengths=explicit_lengths,
+    )
+    return RemoveResult(tuple(removed), document)  # type: ignore[arg-type]
