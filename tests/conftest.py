@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from dcmtk import DCMTK_DIR
 from pki import PKI, build_pki
+
+# Tests call DCMTK's tools by name: make sure an activated virtual environment (whose own
+# dcmsign is ours) cannot shadow them.
+os.environ["PATH"] = f"{DCMTK_DIR}{os.pathsep}{os.environ.get('PATH', '')}"
 
 # Session fixtures of the DICOM test corpus (tests/conftest_corpus.py).
 pytest_plugins = ["conftest_corpus"]

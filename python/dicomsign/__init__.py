@@ -65,7 +65,33 @@ _EXPORTS = {
     "VerificationPolicy": "verification",
 }
 
-__all__ = sorted([*_EXPORTS, "__version__"])
+__all__ = [
+    "DicomSignError",
+    "ExitCode",
+    "InputFileError",
+    "InvalidSignature",
+    "NoSignaturesError",
+    "PolicyError",
+    "RemoveResult",
+    "RemovedSignature",
+    "SignResult",
+    "SignatureCreationError",
+    "SignatureInfo",
+    "SignatureNotFoundError",
+    "SignaturePurpose",
+    "SignatureStatus",
+    "Signer",
+    "SoftwareSigner",
+    "TimestampPolicy",
+    "VerificationPolicy",
+    "VerificationReport",
+    "__version__",
+    "load_signer",
+    "open_document",
+    "remove",
+    "sign",
+    "verify",
+]
 
 
 def __getattr__(name: str) -> Any:

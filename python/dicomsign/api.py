@@ -18,6 +18,7 @@ from cryptography import x509
 from . import _core, keys
 from .engine import ensure_dictionary, write_options
 from .exceptions import DicomFormatError, InputFileError
+from .profiles import Profile
 from .purposes import SignaturePurpose
 from .removal import RemovedSignature, remove_all, remove_by_uid
 from .results import SignatureInfo, VerificationReport
@@ -218,6 +219,7 @@ def sign(
     tags: Iterable[int | str] | None = None,
     algorithm: str = "SHA256",
     purpose: SignaturePurpose | int | None = None,
+    profile: Profile | str = Profile.NONE,
     old_format: bool = False,
     dump: PathLike | None = None,
     transfer_syntax: OutputSyntax = "same",
@@ -233,6 +235,7 @@ def sign(
     tags: Iterable[int | str] | None = None,
     algorithm: str = "SHA256",
     purpose: SignaturePurpose | int | None = None,
+    profile: Profile | str = Profile.NONE,
     old_format: bool = False,
     dump: PathLike | None = None,
     transfer_syntax: OutputSyntax = "same",
@@ -248,6 +251,7 @@ def sign(
     tags: Iterable[int | str] | None = None,
     algorithm: str = "SHA256",
     purpose: SignaturePurpose | int | None = None,
+    profile: Profile | str = Profile.NONE,
     old_format: bool = False,
     dump: PathLike | None = None,
     transfer_syntax: OutputSyntax = "same",
@@ -262,6 +266,7 @@ def sign(
     tags: Iterable[int | str] | None = None,
     algorithm: str = "SHA256",
     purpose: SignaturePurpose | int | None = None,
+    profile: Profile | str = Profile.NONE,
     old_format: bool = False,
     dump: PathLike | None = None,
     transfer_syntax: OutputSyntax = "same",
@@ -288,6 +293,9 @@ def sign(
         ``"SHA1"`` or ``"MD5"``.
     purpose : SignaturePurpose or int, optional
         Digital Signature Purpose code (1..18).
+    profile : Profile or str
+        Enforce a signature profile: ``"base-rsa"``, ``"creator-rsa"``,
+        ``"authorization-rsa"``, ``"sr-rsa"`` or ``"sr-rsa-verification"``.
     old_format : bool
         DCMTK's pre-3.5.4 format for encapsulated pixel data.
     dump : path, optional
@@ -317,6 +325,7 @@ def sign(
         tags=_tags(tags),
         algorithm=algorithm,
         purpose=SignaturePurpose(purpose) if purpose is not None else None,
+        profile=Profile(profile),
         old_format=old_format,
         dump=os.fspath(dump) if dump is not None else None,
     )
@@ -342,7 +351,7 @@ def sign(
         signer=keys.name_oneline(signer.certificate.subject),
         certificate=signer.certificate,
     )
-    return SignResult(info, document)  # type: ignore[arg-type]
+    return SignResult(info, document)  # type: ignore[return-value]
 
 
 def _trust(
@@ -479,4 +488,4 @@ def remove(
         syntax=transfer_syntax,
         explicit_lengths=explicit_lengths,
     )
-    return RemoveResult(tuple(removed), document)  # type: ignore[arg-type]
+    return RemoveResult(tuple(removed), document)  # type: ignore[return-value]

@@ -34,7 +34,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Final, Literal, Protocol, runtime_checkable
 
-from asn1crypto import core as asn1_core  # type: ignore[import-untyped]
+from asn1crypto import core as asn1_core
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm

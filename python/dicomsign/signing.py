@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Literal
 from . import _core, keys
 from .engine import ensure_dictionary, new_uid
 from .exceptions import SignatureCreationError
+from .profiles import Profile, check_signing, required_if_present, required_tags
 from .purposes import CODING_SCHEME_DESIGNATOR, SignaturePurpose
 from .verification import CERTIFICATE_TYPE
 
@@ -142,7 +143,7 @@ def sign_document(
     old_format: bool = False,
     rule: Literal["3.6", "3.7"] = "3.7",
     dump: str | None = None,
-    required_tags: Callable[[list[tuple[int, str, bool, bool]]], Sequence[int]] | None = None,
+    profile: Profile = Profile.NONE,
     warn: Callable[[str], None] | None = None,
     now: datetime | None = None,
 ) -> CreatedSignature:
@@ -172,9 +173,8 @@ def sign_document(
         rule.
     dump : str, optional
         Write the MAC byte stream to this file (``--dump``).
-    required_tags : callable, optional
-        A profile hook: given the container's elements, returns the tags it requires signed
-        when present (added to ``tags``).
+    profile : Profile
+        Enforce a signature profile: key type, dataset checks, required attributes.
     warn : callable, optional
         Receives warnings (weak key, expired or not yet valid certificate).
     now : datetime, optional
@@ -215,6 +215,7 @@ def sign_document(
             "signature algorithm not allowed for the selected security profile "
             f"while creating signature in {where}"
         )
+    check_signing(profile, signer, doc, path, where)
     if warn is not None:
         weak = keys.weak_key_warning(cert)
         if weak:
@@ -236,23 +237,34 @@ def sign_document(
             f"selected dataset or item is empty, nothing to sign while creating signature in {where}"
         )
     present = {tag: signable for tag, _vr, signable, _sq in elements}
-    selection: list[int] | None = None
-    if tags is not None or required_tags is not None:
-        wanted = set(tags or ())
-        if required_tags is not None:
-            wanted.update(t for t in required_tags(elements) if t in present)
-        for tag in sorted(wanted):
-            if tag not in present:
-                raise SignatureCreationError(
-                    f"attribute ({tag >> 16:04x},{tag & 0xFFFF:04x}) should be signed but is not "
-                    f"present in the dataset.\nTag not found while creating signature in {where}"
-                )
-            if not present[tag]:
-                raise SignatureCreationError(
-                    "list of attributes to be signed contains attribute that is not signable "
-                    f"while creating signature in {where}"
-                )
-        selection = sorted(wanted)
+    required = required_if_present(profile, present)
+    if tags is None:
+        wanted = {tag for tag, signable in present.items() if signable or required(tag)}
+    else:
+        wanted = set(tags) | {tag for tag in present if required(tag)}
+    for tag in sorted(wanted):
+        if tag not in present:
+            raise SignatureCreationError(
+                f"attribute ({tag >> 16:04x},{tag & 0xFFFF:04x}) should be signed but is not "
+                f"present in the dataset.\nTag not found while creating signature in {where}"
+            )
+        if not present[tag]:
+            raise SignatureCreationError(
+                "list of attributes to be signed contains attribute that is not signable "
+                f"while creating signature in {where}"
+            )
+    if not wanted:
+        # DCMTK signs an empty Data Elements Signed here and can never verify it (a bug).
+        raise SignatureCreationError(
+            "selected dataset or item has no signable attributes, nothing to sign "
+            f"while creating signature in {where}"
+        )
+    if not required_tags(profile) <= wanted:
+        raise SignatureCreationError(
+            "cannot create signature for current signature profile: required attributes "
+            f"missing while creating signature in {where}"
+        )
+    selection = sorted(wanted)
     mac_id = doc.next_mac_id(path)
     transfer_syntax = mac_transfer_syntax(doc.transfer_syntax)
     uid = new_uid()
@@ -263,6 +275,13 @@ def sign_document(
         (SIGNATURE_DATETIME, "DT", _text(when)),
         (CERTIFICATE_TYPE_TAG, "CS", _text(CERTIFICATE_TYPE)),
     ]
+    if profile is Profile.SR_RSA_VERIFICATION:
+        if purpose is not None and purpose is not SignaturePurpose.VERIFICATION and warn:
+            warn(
+                "Signature profile requires purpose code 5, ignoring user selection "
+                f"{int(purpose)}."
+            )
+        purpose = SignaturePurpose.VERIFICATION
     if purpose is not None:
         sig_item.append((PURPOSE_SEQUENCE, "SQ", [_purpose_item(purpose)]))
     digest, signed, _ambiguous = doc.new_signature_digest(

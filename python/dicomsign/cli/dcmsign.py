@@ -26,7 +26,7 @@ from ..exceptions import (
     TagFileError,
 )
 from ..exitcodes import ExitCode
-from ..log import DcmtkLogger, LogLevel
+from ..log import DcmtkLogger
 from ..tags import read_tag_file
 from .dcmsign_options import (
     CertificateSource,
@@ -237,7 +237,7 @@ def _verify(doc: _core.Document, opts: DcmsignOptions, hooks: _Hooks, logger: Dc
     policy = VerificationPolicy(_POLICIES[opts.verification_policy.name])
     signatures, skipped = _digests(doc, opts)
     for _ in range(skipped):
-        logger.warn("Found Digital Signature Sequence within the Original Attributes Sequence, ignoring.")
+        logger.warning("Found Digital Signature Sequence within the Original Attributes Sequence, ignoring.")
     outcome = evaluate(
         signatures,
         trust=store,  # type: ignore[arg-type]

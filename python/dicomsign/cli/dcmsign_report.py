@@ -79,12 +79,12 @@ def print_verification(outcome: Outcome, logger: DcmtkLogger) -> int:
     verbose = logger.is_enabled(LogLevel.INFO)
     for check in outcome.checks:
         for warning in check.warnings:
-            logger.warn(warning)
-        logger.warn(f"Signature #{check.info.number} UID={check.info.uid or ''}")
+            logger.warning(warning)
+        logger.warning(f"Signature #{check.info.number} UID={check.info.uid or ''}")
         if verbose:
             for line in _details(check):
                 logger.info(line)
-        logger.warn(_label("Signature Verification", verbose) + check.result)
+        logger.warning(_label("Signature Verification", verbose) + check.result)
         if check.timestamp is not None:
             level, text = check.timestamp
             logger.log(
@@ -94,7 +94,7 @@ def print_verification(outcome: Outcome, logger: DcmtkLogger) -> int:
     report = outcome.report
     if not report.signatures:
         if report.exit_code == ExitCode.NO_ERROR:
-            logger.warn("no signatures found in dataset.")
+            logger.warning("no signatures found in dataset.")
         else:
             logger.error(report.error or "")
         return int(report.exit_code)
@@ -113,7 +113,7 @@ def print_removed(
     """Print DCMTK's lines about removed signatures."""
     for sig in removed:
         number = f" #{sig.number}" if numbered else ""
-        logger.warn(f"Signature{number} UID={sig.uid or ''}")
-        logger.warn(f"{_label('Location', True)}{sig.location}")
+        logger.warning(f"Signature{number} UID={sig.uid or ''}")
+        logger.warning(f"{_label('Location', True)}{sig.location}")
     if numbered:
         logger.info(f"{len(removed)} signatures found and removed from dataset.")

@@ -6,11 +6,21 @@ from collections.abc import Callable
 
 from .. import _core, keys
 from ..log import DcmtkLogger
+from ..profiles import Profile
 from ..signing import sign_document
 from ..verification import Check, VerificationPolicy
 from .dcmsign_options import Command, DcmsignOptions, KeyFormat, PasswordMode
 
 __all__ = ["profile_checker", "sign"]
+
+_PROFILES = {
+    "NONE": Profile.NONE,
+    "BASE_RSA": Profile.BASE_RSA,
+    "CREATOR_RSA": Profile.CREATOR_RSA,
+    "AUTHORIZATION_RSA": Profile.AUTHORIZATION_RSA,
+    "SR_RSA": Profile.SR_RSA,
+    "SR_RSA_VERIFICATION": Profile.SR_RSA_VERIFICATION,
+}
 
 #: The value normalization used for new signatures: the same MAC for DCMTK 3.6 and 3.7.
 SIGNING_RULE = "3.7"
@@ -60,6 +70,7 @@ def sign(doc: _core.Document, opts: DcmsignOptions, logger: DcmtkLogger) -> str:
         tags=tags,
         algorithm=opts.mac.value,
         purpose=opts.purpose,
+        profile=_PROFILES[opts.profile.name],
         old_format=opts.old_format,
         rule=SIGNING_RULE,  # type: ignore[arg-type]
         dump=opts.dump_file,

@@ -1,0 +1,382 @@
+"""Item locations of ``--sign-item``: DCMTK 3.6.7's location strings, and a Pythonic form.
+
+DCMTK's ``dcmsign --sign-item KEY CERT LOCATION`` names the item to sign with a string such as
+``ContentSequence[1].ContentSequence[0]``. :func:`resolve_location` parses and resolves it
+exactly as DCMTK 3.6.7 does (``DcmSignatureHelper::readNextToken`` and
+``locateItemforSignatureCreation``), with DCMTK's error messages; :func:`resolve_path` takes the
+same path as ``(keyword or tag, index)`` steps; :func:`format_location` prints a container the
+way DCMTK prints signature locations.
+
+Grammar (checked against the real ``dcmsign``), on the string cut at its first NUL::
+
+    location := WS* tag WS* index ( "." WS* tag WS* index )* WS*
+    tag      := "(" HEX "," HEX <anything but ")"> ")" | KEYWORD
+    index    := "[" DIGIT+ "]"
+
+* ``WS`` is C's ``isspace`` (space, TAB, LF, VT, FF, CR). There is no whitespace before a
+  ``.``: DCMTK then advances one character from where the token started instead of past the
+  period, so it reads the period twice (``A[0] .B[0]`` is a parse error).
+* ``HEX,HEX`` is ``sscanf("%x,%x")`` on the text after ``(``: whitespace before each number, a
+  sign and a ``0x`` prefix are allowed, anything after the second number up to ``)`` is
+  ignored, and each number is cut to 16 bits.
+* ``KEYWORD`` is the longest run of ASCII letters and digits, possibly empty, looked up in
+  DCMTK's dictionary (:func:`dcmtk_keyword_tag`); an unknown one logs
+  ``attribute name 'x' unknown.`` before the parse error.
+* ``DIGIT+`` is ``sscanf("%lu")`` stored into 32 bits: values above 2**64-1 saturate and then
+  everything wraps modulo 2**32 (``[4294967296]`` is item 0).
+
+Parsing and navigation are interleaved: each tag is looked up among the direct children of the
+current item as soon as it is read, its index is checked against the item count as soon as it
+is read, and a token of the wrong kind (a tag after a tag, an index after an index...) is a
+parse error only when it is reached.
+"""
+
+from __future__ import annotations
+
+import enum
+import string
+from collections.abc import Sequence
+from typing import Final, NoReturn
+
+from . import _core
+from .engine import ensure_dictionary
+from .exceptions import SignatureCreationError
+from .tags import _scan_tag_pair, format_tag, tag_for_keyword
+
+__all__ = ["dcmtk_keyword_tag", "format_location", "resolve_location", "resolve_path"]
+
+_C_WHITESPACE: Final = frozenset(" \t\n\v\f\r")
+_DIGITS: Final = frozenset(string.digits)
+_KEYWORD_CHARACTERS: Final = frozenset(string.ascii_letters + string.digits)
+_ULONG_MAX: Final = 2**64 - 1
+_UINT32_MASK: Final = 0xFFFFFFFF
+
+# pydicom 3.0.2 keywords that DCMTK 3.6.7's dicom.dic (DICOM 2022b) does not have.
+_NEWER_THAN_DCMTK_TEXT: Final = """
+    AcousticCouplingMediumCodeSequence AcousticCouplingMediumFlag
+    AcousticCouplingMediumSoundSpeed AcousticCouplingMediumTemperature AcquisitionDeviceSequence
+    AcquisitionInitiationSequence AcquisitionMethod AcquisitionSignalType
+    AcquisitionSubtaskIndex AcquisitionSubtaskSequence AcquisitionTaskApplicabilitySequence
+    AcquisitionTaskIndex AcquisitionTaskSequence AcquisitionTaskWorkitemCodeSequence
+    AdditionalRTAccessoryDeviceSequence AnalogFilterCharacteristicsSequence AnalogFilterRollOff
+    AnalogFilterType BeamHoldTransitionTriggerSource BeamModifierCoordinatesPresenceFlag
+    CTImagingAcquisitionParameterSequence CenterFrequency ClinicalTrialTimePointTypeCodeSequence
+    ConceptualVolumeIdentificationSequence ConfocalMicroscopyImageFrameTypeSequence ConfocalMode
+    ContainerFileType DataElement DataElementConditionality DataElementDescription
+    DataElementLabelItemSequence DataElementLabelSequence DataElementMaximumCharacters
+    DataElementMinimumCharacters DataElementName DateOfInstallation DateOfManufacture
+    DetectorPositioningType DevicePositionParameterSequence
+    DevicePositionToEquipmentMappingMatrix DeviceSpecificAcquisitionParameterSequence
+    DigitalFilterCharacteristicsSequence DigitalFilterOrder DigitalFilterTypeCodeSequence
+    DoseValueInterpretation EmptyValueMatchingSequence EncapsulatedPixelDataValueTotalLength
+    EnergyDerivationCodeSequence EnhancedRTBeamLimitingDeviceDefinitionFlag
+    EnhancedRTBeamLimitingDeviceSequence EnhancedRTBeamLimitingOpeningSequence
+    EthnicGroupCodeSequence ExcitationEnergy ExcitationPulseDuration ExcitationSpectralWidth
+    ExcitationWavelength ExcitationWavelengthSequence ExpirationDateTime
+    ExtendedMatchingMechanisms FailedStudySequence FileAccessSequence FileAccessURI
+    FileLengthInContainer FileOffsetInContainer FileSetAccessSequence FilenameInContainer
+    FilterHighFrequencyCharacteristicsSequence FilterLookupTableData
+    FilterLookupTableDescription FilterLookupTableSequence
+    FilterLowFrequencyCharacteristicsSequence FolderAccessURI FractionalBandwidth
+    FrequencyEncodingCodeSequence GeneralMatchingSequence IlluminationTranslationFlag
+    ImageAcquisitionDepth ImageDataTypeCodeSequence ImageReceptorPositionSequence
+    ImagingApertureSequence ImagingApertureSpecificationType ImagingDeviceLocationMatrixSequence
+    ImagingDeviceLocationParameterSequence
+    ImagingEquipmentToTreatmentDeliveryDeviceRelationshipSequence
+    ImagingSourceLocationSpecificationType ImagingSourcePositionSequence
+    ImagingSourceToBeamModifierDefinitionPlaneDistance IncorporatedInventoryInstanceSequence
+    InventoriedInstancesSequence InventoriedSeriesSequence InventoriedStudiesSequence
+    InventoryAccessEndPointsSequence InventoryCompletionStatus InventoryInstanceDescription
+    InventoryLevel InventoryPurpose IssuerOfClinicalTrialProtocolID
+    IssuerOfClinicalTrialSeriesID IssuerOfClinicalTrialSiteID IssuerOfClinicalTrialSubjectID
+    IssuerOfClinicalTrialSubjectReadingID IssuerOfClinicalTrialTimePointID ItemInventoryDateTime
+    KVImagingGenerationParametersSequence ListOfUIDMatchingSequence LowerCutoffFrequency
+    MVImagingGenerationParametersSequence MagnitudeEncodingCodeSequence
+    MaximumCumulativeMetersetExposure MaximumNumberOfRecords MetadataSequence
+    NotchFilterCharacteristicsSequence NumberOfAcquisitionDevices NumberOfStudyRecordsInInstance
+    ObjectSoundSpeed OtherClinicalTrialProtocolIDsSequence ParallelRTBeamDelimiterOpeningExtents
+    PatientToEquipmentRelationshipSequence PatientTreatmentPreparationSequence
+    PhotoacousticExcitationCharacteristicsSequence PhotoacousticImageFrameTypeSequence
+    PositionAcquisitionTemplateCodeSequence PositionAcquisitionTemplateDescription
+    PositionAcquisitionTemplateID PositionAcquisitionTemplateIdentificationSequence
+    PositionAcquisitionTemplateName PriorRecordKey ProjectionImagingAcquisitionParameterSequence
+    ROICreatorSequence ROIDateTime ROIInterpreterSequence ROIObservationContextCodeSequence
+    ROIObservationDateTime RTAcquisitionPatientPositionSequence RTImageFrameContextSequence
+    RTImageFrameGeneralContentSequence RTImageFrameImagingDevicePositionSequence
+    RTImageFrameMVRadiationAcquisitionSequence RTImageFrameRadiationAcquisitionSequence
+    RTImageFramekVRadiationAcquisitionSequence RTImageScopeSequence RangeMatchingSequence
+    ReasonForRemovalCodeSequence RecordKey
+    ReferencedBaselineParametersRTRadiationInstanceSequence
+    ReferencedInstancesBySOPClassSequence ReferencedPositionReferenceInstanceSequence
+    RemovedFromOperationalUse RequestedStatusInterval RetainInstances ScanArcType
+    ScanStartPositionSequence ScanStopPositionSequence ScopeOfInventorySequence
+    SelectedFrameFunctionalGroupsSequence SelectedFrameNumber
+    SoundSpeedCorrectionMechanismCodeSequence SourceSeriesInformationSequence
+    SourceSeriesSequence StartCumulativeMeterset StopCumulativeMeterset StoredInstanceBaseURI
+    StoredInstanceTransferSyntaxUID StudyAccessEndPointsSequence StudyUpdateDateTime
+    SubtaskWorkitemCodeSequence SummarizedFilterLookupTable SyntheticData
+    TableTopPositionAlignmentUID TissueLocation TotalNumberOfStudyRecords TransactionStatus
+    TransactionStatusComment TransducerResponseSequence TransducerTechnologySequence
+    UpdatedMetadataSequence UpperCutoffFrequency UsedRTStructureSetROISequence
+    VariableModalityLUTSequence VertexDistance WaveformAmplifierType WaveformFilterDescription
+    WaveformFilterType
+"""
+_NEWER_THAN_DCMTK: Final = frozenset(_NEWER_THAN_DCMTK_TEXT.split())
+
+# Retired in pydicom 3.0.2 but current (so named without ``RETIRED_``) in DCMTK 3.6.7.
+_CURRENT_IN_DCMTK: Final = frozenset(
+    [
+        "DoseValue",
+        "ROIObservationDescription",
+        "ROIObservationLabel",
+        "RTDoseROISequence",
+        "ReferencedPatientAliasSequence",
+        "RoboticBaseLocationIndicator",
+        "TreatmentTerminationCode",
+        "WeightingLookupTableData",
+        "WeightingLookupTableDescriptor",
+    ]
+)
+
+
+def dcmtk_keyword_tag(keyword: str) -> int | None:
+    """The tag DCMTK 3.6.7 finds for a public keyword made of ASCII letters and digits.
+
+    DCMTK names retired attributes ``RETIRED_<keyword>``, which no location string can spell
+    (``_`` ends a keyword), so a retired keyword is unknown here, and so are the keywords added
+    to the standard after DCMTK 3.6.7's dictionary was made.
+
+    Parameters
+    ----------
+    keyword : str
+        The keyword, e.g. ``ContentSequence``.
+
+    Returns
+    -------
+    int or None
+        The tag as ``0xggggeeee``, or None when DCMTK's public dictionary has no such name.
+        DCMTK also resolves names of its private dictionary (``private.dic``); those are not
+        known here and give None.
+    """
+    if not keyword or not _KEYWORD_CHARACTERS.issuperset(keyword):
+        return None
+    if keyword in _NEWER_THAN_DCMTK:
+        return None
+    tag = tag_for_keyword(keyword)
+    if tag is None or keyword in _CURRENT_IN_DCMTK:
+        return tag
+    from pydicom.datadict import dictionary_is_retired
+
+    try:
+        retired = dictionary_is_retired(tag)
+    except KeyError:  # a DCMTK-only name (e.g. PrivateCreator): not in pydicom's dictionary
+        retired = False
+    return None if retired else tag
+
+
+class _Kind(enum.Enum):
+    """Token kinds of ``DcmSignatureHelper::readNextToken``."""
+
+    END = -1
+    ERROR = 0
+    TAG = 1
+    INDEX = 2
+    PERIOD = 3
+
+
+def _read_token(text: str, pos: int, log: list[str]) -> tuple[_Kind, int, int]:
+    """Read one token at ``pos``: (kind, position after it, tag or index value)."""
+    start = pos
+    while start < len(text) and text[start] in _C_WHITESPACE:
+        start += 1
+    if start == len(text):
+        return _Kind.END, pos, 0
+    first = text[start]
+    if first == ".":
+        # DCMTK moves one character on from where it started, not past the period.
+        return _Kind.PERIOD, pos + 1, 0
+    if first == "[":
+        end = start + 1
+        while end < len(text) and text[end] in _DIGITS:
+            end += 1
+        if end == start + 1 or end == len(text) or text[end] != "]":
+            return _Kind.ERROR, pos, 0
+        index = min(int(text[start + 1 : end]), _ULONG_MAX) & _UINT32_MASK
+        return _Kind.INDEX, end + 1, index
+    if first == "(":
+        close = text.find(")", start + 1)
+        tag = _scan_tag_pair(text[start + 1 :]) if close >= 0 else None
+        if tag is None:
+            return _Kind.ERROR, pos, 0
+        return _Kind.TAG, close + 1, tag
+    end = start
+    while end < len(text) and text[end] in _KEYWORD_CHARACTERS:
+        end += 1
+    keyword = text[start:end]
+    tag = dcmtk_keyword_tag(keyword)
+    if tag is None:
+        log.append(f"attribute name '{keyword}' unknown.")
+        return _Kind.ERROR, pos, 0
+    return _Kind.TAG, end, tag
+
+
+class _Walker:
+    """Navigation from the main dataset, one sequence and one item at a time."""
+
+    def __init__(self, doc: _core.Document, location: str) -> None:
+        self.doc = doc
+        self.location = location
+        self.log: list[str] = []
+        self.container: list[tuple[int, int]] = []
+        self.sequence = 0
+
+    def fail(self, line: str | None = None) -> NoReturn:
+        """Raise the error DCMTK prints: the logged lines, ``line``, then the summary line."""
+        lines = [*self.log, *([line] if line is not None else [])]
+        lines.append(
+            "desired signature location not found while creating signature in item "
+            f"'{self.location}'"
+        )
+        raise SignatureCreationError("\n".join(lines))
+
+    def enter_sequence(self, tag: int) -> None:
+        """Select the sequence ``tag`` among the direct children of the current item."""
+        where = f"(item location string is '{self.location}')"
+        for element_tag, _vr, _signable, is_sequence in self.doc.elements(self.container):
+            if element_tag == tag:
+                if not is_sequence:
+                    self.fail(f"attribute {format_tag(tag)} is not a sequence {where}")
+                self.sequence = tag
+                return
+        self.fail(f"attribute {format_tag(tag)} not found in dataset {where}")
+
+    def enter_item(self, index: int) -> None:
+        """Select item ``index`` of the selected sequence."""
+        count = self.doc.item_count(self.container, self.sequence) or 0
+        if index >= count:
+            self.fail(
+                f"sequence {format_tag(self.sequence)} only has {count} items, cannot locate "
+                f"item {index} (item location string is '{self.location}')"
+            )
+        self.container.append((self.sequence, index))
+
+
+def resolve_location(doc: _core.Document, text: str) -> list[tuple[int, int]]:
+    """Resolve a DCMTK item location string to a container path, as ``dcmsign`` does.
+
+    Parameters
+    ----------
+    doc : dicomsign._core.Document
+        The document whose item is wanted.
+    text : str
+        The location, e.g. ``ReferencedImageSequence[0].PurposeOfReferenceCodeSequence[0]``
+        (grammar in the module docstring).
+
+    Returns
+    -------
+    list of (int, int)
+        The ``(sequence tag, item index)`` steps from the main dataset to the item.
+
+    Raises
+    ------
+    SignatureCreationError
+        With ``message`` holding exactly the lines DCMTK logs (without ``E:``), ending with
+        ``desired signature location not found while creating signature in item '<text>'``.
+    """
+    ensure_dictionary()
+    text = text.split("\0", 1)[0]  # DCMTK reads a C string
+    walker = _Walker(doc, text)
+    pos = 0
+    expected = _Kind.TAG
+    finished = False
+    while True:
+        kind, pos, value = _read_token(text, pos, walker.log)
+        if kind is _Kind.END:
+            if not finished:
+                walker.fail(f"item location string '{text}' incomplete.")
+            return walker.container
+        if kind is not expected:
+            walker.fail(f"parse error in item location string '{text}'")
+        if kind is _Kind.TAG:
+            walker.enter_sequence(value)
+            expected, finished = _Kind.INDEX, False
+        elif kind is _Kind.INDEX:
+            walker.enter_item(value)
+            expected, finished = _Kind.PERIOD, True
+        else:
+            expected, finished = _Kind.TAG, False
+
+
+def _render_step(key: object, index: object) -> str:
+    """One step as DCMTK's location syntax, for messages."""
+    if isinstance(key, int) and not isinstance(key, bool) and 0 <= key <= _UINT32_MASK:
+        name = format_tag(key)
+    else:
+        name = str(key)
+    return f"{name}[{index}]"
+
+
+def resolve_path(
+    doc: _core.Document, steps: Sequence[tuple[str | int, int]]
+) -> list[tuple[int, int]]:
+    """Resolve ``(keyword or tag, item index)`` steps to a container path.
+
+    The Pythonic form of :func:`resolve_location`: ``[("ContentSequence", 1),
+    (0x0040A730, 0)]`` means ``ContentSequence[1].(0040,a730)[0]``. Navigation and its errors
+    are DCMTK's, with the location string rendered from the steps; indexes do not wrap at
+    2**32 as DCMTK's do.
+
+    Parameters
+    ----------
+    doc : dicomsign._core.Document
+        The document whose item is wanted.
+    steps : sequence of (str or int, int)
+        Each step names a sequence, by keyword (DCMTK's, see :func:`dcmtk_keyword_tag`) or by
+        tag ``0xggggeeee``, and the 0-based index of an item in it. No steps means the main
+        dataset.
+
+    Returns
+    -------
+    list of (int, int)
+        The ``(sequence tag, item index)`` steps from the main dataset to the item.
+
+    Raises
+    ------
+    SignatureCreationError
+        For an unknown keyword, a malformed step, a missing or non-sequence element or a
+        missing item, with DCMTK's messages.
+    """
+    ensure_dictionary()
+    rendered = [_render_step(*step) if len(step) == 2 else str(step) for step in steps]
+    walker = _Walker(doc, ".".join(rendered))
+    for step in steps:
+        key, index = step if len(step) == 2 else (None, None)
+        tag: int | None = None
+        if isinstance(key, str):
+            tag = dcmtk_keyword_tag(key)
+            if tag is None:
+                walker.log.append(f"attribute name '{key}' unknown.")
+        elif isinstance(key, int) and not isinstance(key, bool) and 0 <= key <= _UINT32_MASK:
+            tag = key
+        if tag is None or not isinstance(index, int) or isinstance(index, bool) or index < 0:
+            walker.fail(f"parse error in item location string '{walker.location}'")
+        walker.enter_sequence(tag)
+        walker.enter_item(index)
+    return walker.container
+
+
+def format_location(container: Sequence[tuple[int, int]]) -> str:
+    """A container as DCMTK prints signature locations.
+
+    Parameters
+    ----------
+    container : sequence of (int, int)
+        ``(sequence tag, item index)`` steps; empty for the main dataset.
+
+    Returns
+    -------
+    str
+        ``Main Dataset`` or e.g. ``ContentSequence[1].ContentSequence[0]``.
+    """
+    ensure_dictionary()
+    return _core.location_string(list(container))
