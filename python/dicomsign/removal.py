@@ -7,12 +7,20 @@ signature of the same container shares the MAC ID; sequences that become empty a
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from . import _core
 from .exceptions import SignatureNotFoundError, SignatureRemovalError
 
-__all__ = ["RemovedSignature", "remove_all", "remove_by_uid"]
+__all__ = ["NO_MAC_ID_WARNING", "RemovedSignature", "remove_all", "remove_by_uid"]
+
+#: DCMTK's warning for a signature item without a readable MAC ID Number.
+NO_MAC_ID_WARNING = "Cannot read MAC ID number in DigitalSignaturesSequence."
+
+Notify = Callable[["RemovedSignature"], None]
+Warn = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -34,16 +42,23 @@ class RemovedSignature:
     location: str
 
 
-def _remove(doc: _core.Document, sig: _core.SignatureDict) -> None:
+def _remove(doc: _core.Document, sig: _core.SignatureDict, index: int) -> None:
     if sig["mac_id"] is None:
-        raise SignatureRemovalError(
-            f"signature with UID '{sig['uid'] or ''}' has no MAC ID number, cannot remove it"
-        )
-    doc.remove_signature(sig["container"], sig["index"])
+        raise SignatureRemovalError("Tag not found: while removing signature")
+    doc.remove_signature(sig["container"], index)
 
 
-def remove_by_uid(doc: _core.Document, uid: str) -> RemovedSignature:
+def remove_by_uid(
+    doc: _core.Document,
+    uid: str,
+    *,
+    warn: Warn | None = None,
+    notify: Notify | None = None,
+) -> RemovedSignature:
     """Remove the first signature (DCMTK's order) whose UID equals ``uid``.
+
+    ``warn`` receives DCMTK's warnings about the signatures visited; ``notify`` the signature
+    about to be removed.
 
     Raises
     ------
@@ -54,21 +69,36 @@ def remove_by_uid(doc: _core.Document, uid: str) -> RemovedSignature:
     """
     signatures, _skipped = doc.signatures()
     for number, sig in enumerate(signatures, 1):
+        if sig["mac_id"] is None and warn is not None:
+            warn(NO_MAC_ID_WARNING)
         if sig["uid"] == uid:
-            _remove(doc, sig)
-            return RemovedSignature(number, sig["uid"], sig["location"])
+            removed = RemovedSignature(number, sig["uid"], sig["location"])
+            if notify is not None:
+                notify(removed)
+            _remove(doc, sig, sig["index"])
+            return removed
     raise SignatureNotFoundError(f"signature with UID '{uid}' not found.")
 
 
-def remove_all(doc: _core.Document) -> list[RemovedSignature]:
-    """Remove every signature (none inside Original Attributes Sequence).
+def remove_all(
+    doc: _core.Document, *, warn: Warn | None = None, notify: Notify | None = None
+) -> list[RemovedSignature]:
+    """Remove every signature (none inside Original Attributes Sequence), in DCMTK's order.
 
-    Returns the removed signatures in DCMTK's order. Raises :class:`SignatureRemovalError`
-    (exit code 83) for a signature item without MAC ID Number.
+    Raises :class:`SignatureRemovalError` (exit code 83) for a signature item without MAC ID
+    Number; the signatures before it are removed.
     """
     signatures, _skipped = doc.signatures()
-    removed = [RemovedSignature(n, s["uid"], s["location"]) for n, s in enumerate(signatures, 1)]
-    # Later items of a container first, so that earlier indices stay valid.
-    for sig in sorted(signatures, key=lambda s: s["index"], reverse=True):
-        _remove(doc, sig)
+    removed: list[RemovedSignature] = []
+    gone: Counter[tuple[tuple[int, int], ...]] = Counter()
+    for number, sig in enumerate(signatures, 1):
+        if sig["mac_id"] is None and warn is not None:
+            warn(NO_MAC_ID_WARNING)
+        entry = RemovedSignature(number, sig["uid"], sig["location"])
+        if notify is not None:
+            notify(entry)
+        key = tuple(tuple(step) for step in sig["container"])
+        _remove(doc, sig, sig["index"] - gone[key])  # type: ignore[arg-type]
+        gone[key] += 1  # type: ignore[index]
+        removed.append(entry)
     return removed

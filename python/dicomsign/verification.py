@@ -217,6 +217,8 @@ def _check_one(
     timestamps: TimestampPolicy,
 ) -> Check:
     cert, warnings = _certificate(raw)
+    if raw["mac_id"] is None:
+        warnings.insert(0, "Cannot read MAC ID number in DigitalSignaturesSequence.")
     status, message, rule = _signature_status(raw, cert)
     result = message
     timestamp: tuple[str, str] | None = None

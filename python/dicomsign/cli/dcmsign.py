@@ -131,10 +131,8 @@ def _input_path(name: str) -> Iterator[str]:
 
 
 def _read_error(exc: Exception, name: str) -> InputFileError:
-    if isinstance(exc, FileNotFoundError):
-        text = "No such file or directory"
-    elif isinstance(exc, PermissionError):
-        text = "Permission denied"
+    if isinstance(exc, OSError) and exc.errno and not isinstance(exc, IsADirectoryError):
+        text = os.strerror(exc.errno)
     elif isinstance(exc, DicomSignError) and exc.message == "file is empty":
         text = "End of stream"
     else:
@@ -182,7 +180,7 @@ def _write(doc: _core.Document, opts: DcmsignOptions, rule: str, logger: DcmtkLo
         else:
             doc.write(name, **kwargs)  # type: ignore[arg-type]
     except OSError as exc:
-        reason = exc.strerror or str(exc)
+        reason = os.strerror(exc.errno) if exc.errno else str(exc)
         raise OutputFileError(f"{reason}: writing file: {name}") from None
 
 
@@ -207,19 +205,26 @@ def _run(opts: DcmsignOptions, hooks: _Hooks, logger: DcmtkLogger) -> int:
             _write(doc, opts, rule, logger)
             return ExitCode.NO_ERROR
         if command in (Command.REMOVE, Command.REMOVE_ALL):
-            from ..removal import remove_all, remove_by_uid
+            from ..removal import RemovedSignature, remove_all, remove_by_uid
+
+            numbered = command is Command.REMOVE_ALL
+
+            def announce(sig: RemovedSignature) -> None:
+                print_removed([sig], logger, numbered=numbered, summary=False)
 
             try:
                 if command is Command.REMOVE:
                     logger.info("removing signature from sequence item.")
-                    removed = [remove_by_uid(doc, opts.signature_uid or "")]
+                    remove_by_uid(
+                        doc, opts.signature_uid or "", warn=logger.warn, notify=announce
+                    )
                 else:
                     logger.info("removing all signatures.")
-                    removed = remove_all(doc)
+                    removed = remove_all(doc, warn=logger.warn, notify=announce)
+                    logger.info(f"{len(removed)} signatures found and removed from dataset.")
             except DicomSignError as exc:
                 logger.error(exc.message)
                 return exc.exit_code
-            print_removed(removed, logger, numbered=command is Command.REMOVE_ALL)
             _write(doc, opts, "3.6", logger)
             return ExitCode.NO_ERROR
         logger.fatal(

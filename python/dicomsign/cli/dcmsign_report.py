@@ -108,12 +108,16 @@ def print_verification(outcome: Outcome, logger: DcmtkLogger) -> int:
 
 
 def print_removed(
-    removed: Sequence[RemovedSignature], logger: DcmtkLogger, *, numbered: bool
+    removed: Sequence[RemovedSignature],
+    logger: DcmtkLogger,
+    *,
+    numbered: bool,
+    summary: bool = True,
 ) -> None:
-    """Print DCMTK's lines about removed signatures."""
+    """Print DCMTK's lines about removed signatures (and, for ``+ra``, the summary)."""
     for sig in removed:
         number = f" #{sig.number}" if numbered else ""
-        logger.warning(f"Signature{number} UID={sig.uid or ''}")
-        logger.warning(f"{_label('Location', True)}{sig.location}")
-    if numbered:
+        logger.warn(f"Signature{number} UID={sig.uid or ''}")
+        logger.warn(f"{_label('Location', True)}{sig.location}")
+    if numbered and summary:
         logger.info(f"{len(removed)} signatures found and removed from dataset.")
