@@ -307,13 +307,31 @@ def resolve_location(doc: _core.Document, text: str) -> list[tuple[int, int]]:
             expected, finished = _Kind.TAG, False
 
 
-def _render_step(key: object, index: object) -> str:
-    """One step as DCMTK's location syntax, for messages."""
+def _is_index(value: object) -> bool:
+    """Whether ``value`` is a usable item index (a non-negative int, not a bool)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _step_tag(key: object, log: list[str]) -> int | None:
+    """The tag a step names: a DCMTK keyword or an int tag; None (logged if a name) if bad."""
+    if isinstance(key, str):
+        tag = dcmtk_keyword_tag(key)
+        if tag is None:
+            log.append(f"attribute name '{key}' unknown.")
+        return tag
     if isinstance(key, int) and not isinstance(key, bool) and 0 <= key <= _UINT32_MASK:
-        name = format_tag(key)
-    else:
-        name = str(key)
-    return f"{name}[{index}]"
+        return key
+    return None
+
+
+def _render_step(step: object) -> str:
+    """One step in DCMTK's location syntax, for messages."""
+    if not isinstance(step, tuple | list) or len(step) != 2:
+        return str(step)
+    key, index = step
+    if isinstance(key, int) and not isinstance(key, bool) and 0 <= key <= _UINT32_MASK:
+        return f"{format_tag(key)}[{index}]"
+    return f"{key}[{index}]"
 
 
 def resolve_path(
@@ -322,9 +340,9 @@ def resolve_path(
     """Resolve ``(keyword or tag, item index)`` steps to a container path.
 
     The Pythonic form of :func:`resolve_location`: ``[("ContentSequence", 1),
-    (0x0040A730, 0)]`` means ``ContentSequence[1].(0040,a730)[0]``. Navigation and its errors
-    are DCMTK's, with the location string rendered from the steps; indexes do not wrap at
-    2**32 as DCMTK's do.
+    (0x0040A730, 0)]`` is ``ContentSequence[1].(0040,a730)[0]``. Navigation and its messages
+    are DCMTK's, with the location string rendered from the steps; unlike DCMTK's, indexes do
+    not wrap modulo 2**32.
 
     Parameters
     ----------
@@ -332,8 +350,8 @@ def resolve_path(
         The document whose item is wanted.
     steps : sequence of (str or int, int)
         Each step names a sequence, by keyword (DCMTK's, see :func:`dcmtk_keyword_tag`) or by
-        tag ``0xggggeeee``, and the 0-based index of an item in it. No steps means the main
-        dataset.
+        tag ``0xggggeeee``, and the 0-based index of one of its items. No steps select the
+        main dataset.
 
     Returns
     -------
@@ -343,22 +361,18 @@ def resolve_path(
     Raises
     ------
     SignatureCreationError
-        For an unknown keyword, a malformed step, a missing or non-sequence element or a
-        missing item, with DCMTK's messages.
+        For an unknown keyword or a malformed step (``parse error in item location string``),
+        or a missing element, an element that is not a sequence or a missing item, with
+        DCMTK's messages.
     """
     ensure_dictionary()
-    rendered = [_render_step(*step) if len(step) == 2 else str(step) for step in steps]
-    walker = _Walker(doc, ".".join(rendered))
+    walker = _Walker(doc, ".".join(_render_step(step) for step in steps))
     for step in steps:
-        key, index = step if len(step) == 2 else (None, None)
-        tag: int | None = None
-        if isinstance(key, str):
-            tag = dcmtk_keyword_tag(key)
-            if tag is None:
-                walker.log.append(f"attribute name '{key}' unknown.")
-        elif isinstance(key, int) and not isinstance(key, bool) and 0 <= key <= _UINT32_MASK:
-            tag = key
-        if tag is None or not isinstance(index, int) or isinstance(index, bool) or index < 0:
+        if not isinstance(step, tuple | list) or len(step) != 2:
+            walker.fail(f"parse error in item location string '{walker.location}'")
+        key, index = step
+        tag = _step_tag(key, walker.log)
+        if tag is None or not _is_index(index):
             walker.fail(f"parse error in item location string '{walker.location}'")
         walker.enter_sequence(tag)
         walker.enter_item(index)
