@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 from dcmtk import dcmtk, ours
-from pki import PKI
-
 from dicomsign.exitcodes import ExitCode
+from pki import PKI
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import dicomsign
 import pytest
 from dcmtk import dcmtk, ours, split_stream
 from pki import PKI
-
-import dicomsign
 
 
 def _trust(pki: PKI) -> list[str | Path]:

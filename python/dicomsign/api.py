@@ -83,18 +83,27 @@ def _is_dataset(source: object) -> bool:
 
 
 def _dataset_bytes(ds: Dataset) -> bytes:
+    """Serialize a Dataset for the engine: as a file when its meta information allows,
+    else as a bare dataset in its transfer syntax (explicit VR little endian by default)."""
     from pydicom import dcmwrite
-    from pydicom.dataset import FileMetaDataset
-    from pydicom.uid import ExplicitVRLittleEndian
+    from pydicom.uid import UID
 
     buf = io.BytesIO()
     meta = getattr(ds, "file_meta", None)
-    if meta is None or "TransferSyntaxUID" not in meta:
-        copy = ds.copy()
-        copy.file_meta = FileMetaDataset(meta or {})
-        copy.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
-        ds = copy
-    dcmwrite(buf, ds, enforce_file_format=True)
+    syntax = (
+        UID(meta.TransferSyntaxUID) if meta is not None and "TransferSyntaxUID" in meta else None
+    )
+    try:
+        dcmwrite(buf, ds, enforce_file_format=True)
+        return buf.getvalue()
+    except (AttributeError, ValueError):
+        buf = io.BytesIO()
+    implicit = bool(syntax is not None and syntax.is_implicit_VR)
+    little = bool(syntax is None or syntax.is_little_endian)
+    bare = ds.copy()
+    if hasattr(bare, "file_meta"):
+        del bare.file_meta
+    dcmwrite(buf, bare, implicit_vr=implicit, little_endian=little)
     return buf.getvalue()
 
 
@@ -182,7 +191,9 @@ def load_signer(
     return keys.SoftwareSigner.from_files(key, certificate, der=der, password=pw)
 
 
-def _container(doc: _core.Document, location: str | Sequence[tuple[str | int, int]] | None) -> list[tuple[int, int]]:
+def _container(
+    doc: _core.Document, location: str | Sequence[tuple[str | int, int]] | None
+) -> list[tuple[int, int]]:
     if location is None:
         return []
     from .location import resolve_location, resolve_path

@@ -215,9 +215,7 @@ def _run(opts: DcmsignOptions, hooks: _Hooks, logger: DcmtkLogger) -> int:
             try:
                 if command is Command.REMOVE:
                     logger.info("removing signature from sequence item.")
-                    remove_by_uid(
-                        doc, opts.signature_uid or "", warn=logger.warn, notify=announce
-                    )
+                    remove_by_uid(doc, opts.signature_uid or "", warn=logger.warn, notify=announce)
                 else:
                     logger.info("removing all signatures.")
                     removed = remove_all(doc, warn=logger.warn, notify=announce)
@@ -227,9 +225,7 @@ def _run(opts: DcmsignOptions, hooks: _Hooks, logger: DcmtkLogger) -> int:
                 return exc.exit_code
             _write(doc, opts, "3.6", logger)
             return ExitCode.NO_ERROR
-        logger.fatal(
-            "certified timestamps (--insert-timestamp) are not supported by this version"
-        )
+        logger.fatal("certified timestamps (--insert-timestamp) are not supported by this version")
         return ExitCode.COMMANDLINE_SYNTAX_ERROR
 
 
@@ -242,7 +238,9 @@ def _verify(doc: _core.Document, opts: DcmsignOptions, hooks: _Hooks, logger: Dc
     policy = VerificationPolicy(_POLICIES[opts.verification_policy.name])
     signatures, skipped = _digests(doc, opts)
     for _ in range(skipped):
-        logger.warning("Found Digital Signature Sequence within the Original Attributes Sequence, ignoring.")
+        logger.warning(
+            "Found Digital Signature Sequence within the Original Attributes Sequence, ignoring."
+        )
     outcome = evaluate(
         signatures,
         trust=store,  # type: ignore[arg-type]

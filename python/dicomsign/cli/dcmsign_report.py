@@ -49,9 +49,13 @@ def _details(check: Check) -> list[str]:
     raw = check.raw
     info = check.info
     lines = [f"{_label('Location', True)}{raw['location']}"]
-    lines.append(f"{_label('MAC ID', True)}{raw['mac_id'] if raw['mac_id'] is not None else '(unknown)'}")
+    lines.append(
+        f"{_label('MAC ID', True)}{raw['mac_id'] if raw['mac_id'] is not None else '(unknown)'}"
+    )
     has_mac = raw["has_mac"]
-    lines.append(f"{_label('MAC algorithm', True)}{(raw['mac_algorithm'] if has_mac else None) or '(unknown)'}")
+    lines.append(
+        f"{_label('MAC algorithm', True)}{(raw['mac_algorithm'] if has_mac else None) or '(unknown)'}"
+    )
     lines.append(
         f"{_label('MAC calculation xfer syntax', True)}"
         f"{_xfer_text(raw['mac_transfer_syntax'] if has_mac else None)}"
@@ -99,8 +103,7 @@ def print_verification(outcome: Outcome, logger: DcmtkLogger) -> int:
             logger.error(report.error or "")
         return int(report.exit_code)
     logger.info(
-        f"{len(report.signatures)} signatures verified in dataset, "
-        f"{report.corrupted} corrupted."
+        f"{len(report.signatures)} signatures verified in dataset, {report.corrupted} corrupted."
     )
     if report.exit_code == ExitCode.SIGNATURE_VERIFICATION_POLICY:
         logger.error(report.error or "")
@@ -117,7 +120,7 @@ def print_removed(
     """Print DCMTK's lines about removed signatures (and, for ``+ra``, the summary)."""
     for sig in removed:
         number = f" #{sig.number}" if numbered else ""
-        logger.warn(f"Signature{number} UID={sig.uid or ''}")
-        logger.warn(f"{_label('Location', True)}{sig.location}")
+        logger.warning(f"Signature{number} UID={sig.uid or ''}")
+        logger.warning(f"{_label('Location', True)}{sig.location}")
     if numbered and summary:
         logger.info(f"{len(removed)} signatures found and removed from dataset.")

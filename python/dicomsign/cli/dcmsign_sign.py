@@ -47,7 +47,9 @@ def sign(doc: _core.Document, opts: DcmsignOptions, logger: DcmtkLogger) -> str:
         The dump file cannot be written (exit code 46).
     """
     item = opts.command is Command.SIGN_ITEM
-    logger.info("create signature in sequence item." if item else "create signature in main object.")
+    logger.info(
+        "create signature in sequence item." if item else "create signature in main object."
+    )
     signer = keys.SoftwareSigner.from_files(
         opts.key_file or "",
         opts.certificate_file or "",

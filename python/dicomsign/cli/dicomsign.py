@@ -131,8 +131,9 @@ def _print_text(name: str, report: Any, *, quiet: bool) -> None:
         print(f"{name}: FAILED: {report.error}")
     for sig in report.signatures:
         if sig.status is not None and not sig.status.ok:
-            print(f"{name}: FAILED: signature #{sig.number} {sig.uid} ({sig.location}): "
-                  f"{sig.message}")
+            print(
+                f"{name}: FAILED: signature #{sig.number} {sig.uid} ({sig.location}): {sig.message}"
+            )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,210 @@
+"""The public Python API on paths, bytes and pydicom Datasets."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import dicomsign
+import pydicom
+import pytest
+from dcmtk import dcmtk
+from dicomsign import SignatureStatus
+from dicomsign.exceptions import (
+    InputFileError,
+    InvalidSignature,
+    NoSignaturesError,
+    SignatureCreationError,
+    SignatureNotFoundError,
+)
+from dicomsign.exitcodes import ExitCode
+from pki import PKI
+
+
+@pytest.fixture(scope="module")
+def signer(pki: PKI) -> dicomsign.SoftwareSigner:
+    return dicomsign.load_signer(pki.rsa2048.key, pki.rsa2048.cert)
+
+
+@pytest.fixture(scope="module")
+def trust(pki: PKI) -> dict[str, list[Path]]:
+    return {"trusted": [pki.root.cert], "untrusted": [pki.rsa2048.chain]}
+
+
+def test_sign_path_to_path_and_verify(
+    signer: dicomsign.SoftwareSigner,
+    trust: dict[str, list[Path]],
+    dicom_corpus: dict[str, Path],
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "signed.dcm"
+    result = dicomsign.sign(dicom_corpus["explicit_le"], signer, output=out, algorithm="SHA384")
+    assert result.document == out
+    sig = result.signature
+    assert sig.location == "Main Dataset" and sig.mac_algorithm == "SHA384"
+    assert sig.uid is not None and sig.uid.startswith("2.25.")
+    assert 0x00100010 in sig.signed_tags and sig.signer is not None
+    report = dicomsign.verify(out, **trust)
+    assert report.ok and report.exit_code == ExitCode.NO_ERROR
+    [checked] = report.signatures
+    assert checked.status is SignatureStatus.VALID and checked.uid == sig.uid
+    assert checked.signed_tags == sig.signed_tags and checked.value_rule == "3.6"
+    report.raise_for_status()
+
+
+def test_bytes_in_bytes_out(
+    signer: dicomsign.SoftwareSigner, trust: dict[str, list[Path]], dicom_corpus: dict[str, Path]
+) -> None:
+    data = dicom_corpus["implicit_le"].read_bytes()
+    result = dicomsign.sign(data, signer)
+    assert isinstance(result.document, bytes) and result.document[128:132] == b"DICM"
+    assert dicomsign.verify(result.document, **trust).ok
+    removed = dicomsign.remove(result.document, result.signature.uid)
+    assert [r.uid for r in removed.removed] == [result.signature.uid]
+    with pytest.raises(NoSignaturesError):
+        dicomsign.verify(removed.document, policy="require").raise_for_status()
+
+
+def test_dataset_in_dataset_out(
+    signer: dicomsign.SoftwareSigner, trust: dict[str, list[Path]], dicom_corpus: dict[str, Path]
+) -> None:
+    ds = pydicom.dcmread(dicom_corpus["nested_explicit_length"])
+    before = ds.to_json_dict()
+    result = dicomsign.sign(
+        ds, signer, purpose=dicomsign.SignaturePurpose.AUTHOR, tags=["PatientName", 0x00080018]
+    )
+    assert ds.to_json_dict() == before, "the input Dataset must not change"
+    signed = result.document
+    assert isinstance(signed, pydicom.Dataset)
+    assert (
+        signed.DigitalSignaturesSequence[0].DigitalSignaturePurposeCodeSequence[0].CodeValue == "1"
+    )
+    assert list(result.signature.signed_tags) == [0x00080018, 0x00100010]
+    report = dicomsign.verify(signed, **trust)
+    assert report.ok and report.signatures[0].purpose == "1"
+    signed.PatientID = "changed but unsigned"
+    assert dicomsign.verify(signed, **trust).ok
+    signed.PatientName = "Changed^Signed"
+    bad = dicomsign.verify(signed, **trust)
+    assert bad.exit_code == ExitCode.SIGNATURE_VERIFICATION_FAILED
+    assert bad.signatures[0].status is SignatureStatus.CORRUPTED
+    with pytest.raises(InvalidSignature, match="document corrupted"):
+        bad.raise_for_status()
+
+
+def test_dataset_without_file_meta(signer: dicomsign.SoftwareSigner) -> None:
+    ds = pydicom.Dataset()
+    ds.PatientName = "Doe^John"
+    ds.SOPInstanceUID = "1.2.3.4"
+    result = dicomsign.sign(ds, signer)
+    assert isinstance(result.document, pydicom.Dataset)
+    assert "DigitalSignaturesSequence" in result.document
+
+
+def test_item_signature_with_a_pythonic_location(
+    signer: dicomsign.SoftwareSigner,
+    trust: dict[str, list[Path]],
+    dicom_corpus: dict[str, Path],
+    tmp_path: Path,
+    pki: PKI,
+) -> None:
+    source = dicom_corpus["nested_explicit_length"]
+    ds = pydicom.dcmread(source)
+    seq = next(e for e in ds if e.VR == "SQ" and len(e.value) > 0)
+    out = tmp_path / "item.dcm"
+    result = dicomsign.sign(source, signer, output=out, location=[(seq.keyword, 0)])
+    assert result.signature.location == f"{seq.keyword}[0]"
+    assert dcmtk("dcmsign", "+cf", pki.root.cert, "+uf", pki.rsa2048.chain, out).returncode == 0
+    report = dicomsign.verify(out, **trust)
+    assert report.ok and report.signatures[0].location == f"{seq.keyword}[0]"
+
+
+def test_status_of_untrusted_revoked_and_expired(
+    pki: PKI, dicom_corpus: dict[str, Path], tmp_path: Path
+) -> None:
+    source = dicom_corpus["explicit_le"]
+    ok = dicomsign.sign(source, dicomsign.load_signer(pki.rsa2048.key, pki.rsa2048.cert))
+    assert dicomsign.verify(ok.document).signatures[0].status is SignatureStatus.UNTRUSTED
+    revoked = dicomsign.sign(source, dicomsign.load_signer(pki.revoked.key, pki.revoked.cert))
+    report = dicomsign.verify(
+        revoked.document, trusted=[pki.root.cert], untrusted=[pki.revoked.chain], crls=[pki.crl]
+    )
+    assert report.signatures[0].status is SignatureStatus.REVOKED
+    expired = dicomsign.sign(source, dicomsign.load_signer(pki.expired.key, pki.expired.cert))
+    report = dicomsign.verify(
+        expired.document, trusted=[pki.root.cert], untrusted=[pki.expired.chain]
+    )
+    assert report.signatures[0].status is SignatureStatus.EXPIRED
+
+
+def test_errors_are_typed_with_dcmtk_exit_codes(
+    signer: dicomsign.SoftwareSigner, tmp_path: Path, dicom_corpus: dict[str, Path], pki: PKI
+) -> None:
+    with pytest.raises(InputFileError) as err:
+        dicomsign.verify(tmp_path / "missing.dcm")
+    assert err.value.exit_code == ExitCode.CANNOT_READ_INPUT_FILE
+    (tmp_path / "garbage.dcm").write_bytes(b"not dicom at all")
+    with pytest.raises(InputFileError):
+        dicomsign.verify(tmp_path / "garbage.dcm")
+    with pytest.raises(InputFileError):
+        dicomsign.verify(b"")
+    with pytest.raises(SignatureCreationError, match="should be signed but is not present"):
+        dicomsign.sign(dicom_corpus["explicit_le"], signer, tags=[0x00109999])
+    with pytest.raises(SignatureNotFoundError) as not_found:
+        dicomsign.remove(dicom_corpus["explicit_le"], "1.2.3")
+    assert not_found.value.exit_code == 84
+    mismatch = dicomsign.SoftwareSigner(pki.rsa3072.private_key, pki.rsa2048.certificate)
+    with pytest.raises(SignatureCreationError, match="do not match"):
+        dicomsign.sign(dicom_corpus["explicit_le"], mismatch)
+    with pytest.raises(TypeError):
+        dicomsign.verify(12345)
+
+
+def test_dump_and_output_are_atomic(
+    signer: dicomsign.SoftwareSigner, dicom_corpus: dict[str, Path], tmp_path: Path
+) -> None:
+    out, dump = tmp_path / "out.dcm", tmp_path / "stream.bin"
+    result = dicomsign.sign(dicom_corpus["deflated"], signer, output=out, dump=dump)
+    assert out.exists() and dump.stat().st_size > 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.dcm", "stream.bin"]
+    assert result.signature.mac_transfer_syntax == "1.2.840.10008.1.2.1.99"
+
+
+@pytest.mark.parametrize("syntax", ["little", "big", "implicit"])
+def test_output_transfer_syntax(
+    syntax: str,
+    signer: dicomsign.SoftwareSigner,
+    trust: dict[str, list[Path]],
+    dicom_corpus: dict[str, Path],
+) -> None:
+    result = dicomsign.sign(
+        dicom_corpus["explicit_le"], signer, transfer_syntax=syntax, explicit_lengths=False
+    )  # type: ignore[arg-type]
+    ds = pydicom.dcmread(io.BytesIO(result.document))
+    expected = {
+        "little": "1.2.840.10008.1.2.1",
+        "big": "1.2.840.10008.1.2.2",
+        "implicit": "1.2.840.10008.1.2",
+    }
+    assert ds.file_meta.TransferSyntaxUID == expected[syntax]
+    assert dicomsign.verify(result.document, **trust).ok
+
+
+def test_hasher_matches_hashlib() -> None:
+    import hashlib
+
+    from dicomsign import _core
+
+    data = bytes(range(256)) * 100
+    for name, algorithm in (
+        ("SHA256", "sha256"),
+        ("SHA1", "sha1"),
+        ("MD5", "md5"),
+        ("SHA512", "sha512"),
+    ):
+        h = _core.Hasher(name)
+        h.update(data[:1000])
+        h.update(data[1000:])
+        assert h.finalize() == hashlib.new(algorithm, data).digest()
+    with pytest.raises(ValueError):
+        _core.Hasher("SHA3")
