@@ -116,7 +116,9 @@ def find_dcmtk() -> str:
     for directory in [*os.environ.get("PATH", "").split(os.pathsep), "/usr/bin"]:
         exe = Path(directory) / "dcmsign"
         if exe.is_file():
-            out = subprocess.run([exe, "--version"], capture_output=True, text=True).stdout
+            out = subprocess.run(
+                [exe, "--version"], check=False, capture_output=True, text=True
+            ).stdout
             if "$dcmtk:" in out:
                 return str(exe)
     sys.exit("DCMTK's dcmsign is required (apt-get install dcmtk)")
