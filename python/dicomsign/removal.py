@@ -97,8 +97,8 @@ def remove_all(
         entry = RemovedSignature(number, sig["uid"], sig["location"])
         if notify is not None:
             notify(entry)
-        key = tuple(tuple(step) for step in sig["container"])
-        _remove(doc, sig, sig["index"] - gone[key])  # type: ignore[arg-type]
-        gone[key] += 1  # type: ignore[index]
+        key = tuple((tag, index) for tag, index in sig["container"])
+        _remove(doc, sig, sig["index"] - gone[key])
+        gone[key] += 1
         removed.append(entry)
     return removed
