@@ -13,12 +13,12 @@ Grammar (checked against the real ``dcmsign``), on the string cut at its first N
     tag      := "(" HEX "," HEX <anything but ")"> ")" | KEYWORD
     index    := "[" DIGIT+ "]"
 
-* ``WS`` is C's ``isspace`` (space, TAB, LF, VT, FF, CR). There is no whitespace before a
-  ``.``: DCMTK then advances one character from where the token started instead of past the
-  period, so it reads the period twice (``A[0] .B[0]`` is a parse error).
-* ``HEX,HEX`` is ``sscanf("%x,%x")`` on the text after ``(``: whitespace before each number, a
-  sign and a ``0x`` prefix are allowed, anything after the second number up to ``)`` is
-  ignored, and each number is cut to 16 bits.
+* ``WS`` is C's ``isspace`` (space, TAB, LF, VT, FF, CR). Whitespace before a ``.`` is a parse
+  error: DCMTK then advances one character from where the token started instead of past the
+  period, so it reads the period twice (``A[0] .B[0]``).
+* ``HEX,HEX`` is ``sscanf("%x,%x")`` on the text after ``(``: whitespace before each number
+  (not before the comma), a sign and a ``0x`` prefix are allowed, anything after the second
+  number up to the first ``)`` is ignored, and each number is cut to 16 bits.
 * ``KEYWORD`` is the longest run of ASCII letters and digits, possibly empty, looked up in
   DCMTK's dictionary (:func:`dcmtk_keyword_tag`); an unknown one logs
   ``attribute name 'x' unknown.`` before the parse error.

@@ -144,6 +144,7 @@ def sign_document(
     rule: Literal["3.6", "3.7"] = "3.7",
     dump: str | None = None,
     profile: Profile = Profile.NONE,
+    transfer_syntax: str | None = None,
     warn: Callable[[str], None] | None = None,
     now: datetime | None = None,
 ) -> CreatedSignature:
@@ -175,6 +176,10 @@ def sign_document(
         Write the MAC byte stream to this file (``--dump``).
     profile : Profile
         Enforce a signature profile: key type, dataset checks, required attributes.
+    transfer_syntax : str, optional
+        The MAC Calculation Transfer Syntax; by default DCMTK's choice (the document's
+        transfer syntax, explicit VR little endian instead of implicit VR or big endian).
+        DCMTK verifies implicit VR little endian and explicit VR big endian MACs too.
     warn : callable, optional
         Receives warnings (weak key, expired or not yet valid certificate).
     now : datetime, optional
@@ -266,7 +271,7 @@ def sign_document(
         )
     selection = sorted(wanted)
     mac_id = doc.next_mac_id(path)
-    transfer_syntax = mac_transfer_syntax(doc.transfer_syntax)
+    transfer_syntax = transfer_syntax or mac_transfer_syntax(doc.transfer_syntax)
     uid = new_uid()
     when = signature_datetime(now)
     sig_item: list[Record] = [
