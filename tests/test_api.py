@@ -208,3 +208,25 @@ def test_hasher_matches_hashlib() -> None:
         assert h.finalize() == hashlib.new(algorithm, data).digest()
     with pytest.raises(ValueError):
         _core.Hasher("SHA3")
+
+
+def test_verify_file_releases_the_gil_and_agrees_with_documents(
+    signer: dicomsign.SoftwareSigner, dicom_corpus: dict[str, Path], tmp_path: Path
+) -> None:
+    import concurrent.futures
+
+    from dicomsign import _core
+    from dicomsign.engine import ensure_dictionary
+
+    paths = []
+    for i, name in enumerate(("explicit_le", "implicit_le", "explicit_be", "rle_lossless")):
+        out = tmp_path / f"{i}.dcm"
+        dicomsign.sign(dicom_corpus[name], signer, output=out)
+        paths.append(str(out))
+    ensure_dictionary()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(_core.verify_file, paths * 4))
+    for path, (sigs, skipped) in zip(paths * 4, results, strict=True):
+        expected, _ = _core.Document.open(path).verify_digests()
+        assert skipped == 0 and len(sigs) == 1
+        assert sigs[0]["digest"] == expected[0]["digest"] and sigs[0]["failure"] is None

@@ -26,6 +26,8 @@ class Files:
     jpeg: Path
     no_mac_id: Path
     tag_file_bad: Path
+    empty: Path
+    truncated: Path
 
 
 @pytest.fixture(scope="session")
@@ -53,8 +55,19 @@ def files(
     )
     bad = work / "tags.txt"
     bad.write_text("PatientName, (0010,0020)\n")
+    empty = work / "empty.dcm"
+    empty.write_bytes(b"")
     return Files(
-        work, unsigned, signed, tampered, ecdsa, dicom_corpus["jpeg_baseline"], no_mac_id, bad
+        work,
+        unsigned,
+        signed,
+        tampered,
+        ecdsa,
+        dicom_corpus["jpeg_baseline"],
+        no_mac_id,
+        bad,
+        empty,
+        dicom_corpus["truncated"],
     )
 
 
@@ -133,6 +146,14 @@ SCENARIOS = [
         same_last_line=True,
     ),
     Scenario("directory-input", ExitCode.CANNOT_READ_INPUT_FILE, lambda f, p: [f.work]),
+    Scenario("empty-input", ExitCode.CANNOT_READ_INPUT_FILE, lambda f, p: [f.empty]),
+    # DCMTK logs its parser's details first and then "Invalid stream"; we give one F: line.
+    Scenario(
+        "truncated-input",
+        ExitCode.CANNOT_READ_INPUT_FILE,
+        lambda f, p: [f.truncated],
+        same_text=False,
+    ),
     Scenario(
         "missing-key",
         ExitCode.CANNOT_READ_INPUT_FILE,
@@ -268,6 +289,8 @@ def test_exit_code_and_messages_match_dcmtk(scenario: Scenario, files: Files, pk
     assert mine.returncode == scenario.code, mine.stderr
     if scenario.same_text:
         assert mine.stderr == theirs.stderr
+    if not scenario.same_text:
+        assert mine.stderr.count("\n") == 1 or scenario.code == ExitCode.COMMANDLINE_SYNTAX_ERROR
     if scenario.same_last_line:
         assert mine.stderr.splitlines()[-1] == theirs.stderr.splitlines()[-1]
     assert "Traceback" not in mine.stderr
