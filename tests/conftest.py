@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
+
 from dcmtk import DCMTK_DIR
 from pki import PKI, build_pki
 

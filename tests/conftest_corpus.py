@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from corpus import CensusEntry, build_corpus, dcmtk_loadable_pydicom_files, pydicom_census
 
 

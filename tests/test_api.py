@@ -5,9 +5,10 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-import dicomsign
 import pydicom
 import pytest
+
+import dicomsign
 from dcmtk import dcmtk
 from dicomsign import SignatureStatus
 from dicomsign.exceptions import (

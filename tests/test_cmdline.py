@@ -25,6 +25,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.uid import ExplicitVRLittleEndian
+
 from dicomsign.cli.cmdline import (
     ApplicationExit,
     CommandLineFailure,
@@ -67,8 +70,6 @@ from dicomsign.exceptions import (
 from dicomsign.exitcodes import ExitCode
 from dicomsign.log import DcmtkLogger, LogLevel, parse_log_level
 from dicomsign.purposes import CODING_SCHEME_DESIGNATOR, SignaturePurpose, purpose_list_text
-from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.uid import ExplicitVRLittleEndian
 
 DCMTK = "/usr/bin/dcmsign"
 DCMTK_ID = "$dcmtk: dcmsign v3.6.7 2022-04-22 $"

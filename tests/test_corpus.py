@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pydicom
 import pytest
-from corpus import DCMDUMP_TS_NAMES, EXIT_CANNOT_READ_INPUT, SPECS, CensusEntry
 from pydicom.filereader import read_file_meta_info
+
+from corpus import DCMDUMP_TS_NAMES, EXIT_CANNOT_READ_INPUT, SPECS, CensusEntry
 
 SAME_CONTENT = [
     "implicit_le",

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
 from dcmtk import dcmtk, ours
 from dicomsign.exitcodes import ExitCode
 from pki import PKI

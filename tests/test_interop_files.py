@@ -15,8 +15,9 @@ import concurrent.futures
 import itertools
 from pathlib import Path
 
-import dicomsign
 import pytest
+
+import dicomsign
 from dcmtk import dcmtk, split_stream
 from dicomsign import _core
 from dicomsign.api import open_document

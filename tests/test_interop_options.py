@@ -7,12 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from dcmtk import dcmtk, ours
-from pki import PKI
 
 import dicomsign
+from dcmtk import dcmtk, ours
 from dicomsign.api import open_document
 from dicomsign.signing import sign_document
+from pki import PKI
 
 
 def _trust(pki: PKI) -> list[str | Path]:

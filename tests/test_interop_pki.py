@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from dcmtk import dcmtk, ours
 from pki import PKI, Identity
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import dicomsign
 import pytest
+
+import dicomsign
 from dcmtk import dcmtk, ours, split_stream
 from pki import PKI
 

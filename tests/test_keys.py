@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa, x25519
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.x509.name import _ASN1Type
 from cryptography.x509.oid import NameOID
+
 from dicomsign import crypto
 from dicomsign.exceptions import CertificateLoadError, KeyLoadError, SignatureCreationError
 from dicomsign.keys import (

@@ -22,6 +22,11 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
+from pydicom._dicom_dict import DicomDictionary, RepeatersDictionary
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.sequence import Sequence
+from pydicom.uid import ExplicitVRLittleEndian, JPEGBaseline8Bit
+
 from dicomsign import _core
 from dicomsign.engine import ensure_dictionary
 from dicomsign.exceptions import SignatureCreationError
@@ -32,10 +37,6 @@ from dicomsign.location import (
     resolve_location,
     resolve_path,
 )
-from pydicom._dicom_dict import DicomDictionary, RepeatersDictionary
-from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.sequence import Sequence
-from pydicom.uid import ExplicitVRLittleEndian, JPEGBaseline8Bit
 
 DCMTK = "/usr/bin/dcmsign"
 DICOM_DIC = Path("/usr/share/libdcmtk17/dicom.dic")

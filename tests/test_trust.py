@@ -25,6 +25,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
+
 from dicomsign.keys import load_certificate
 from dicomsign.trust import (
     ERROR_STRINGS,
