@@ -31,12 +31,8 @@ from dicomsign import _core
 from dicomsign.engine import ensure_dictionary
 from dicomsign.exceptions import SignatureCreationError
 from dicomsign.exitcodes import ExitCode
-from dicomsign.location import (
-    dcmtk_keyword_tag,
-    format_location,
-    resolve_location,
-    resolve_path,
-)
+from dicomsign.location import format_location, resolve_location, resolve_path
+from dicomsign.tags import dcmtk_keyword_tag
 
 DCMTK = "/usr/bin/dcmsign"
 DICOM_DIC = Path("/usr/share/libdcmtk17/dicom.dic")

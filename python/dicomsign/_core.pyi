@@ -1,5 +1,6 @@
 """Type stubs of the Rust engine (``rust/src/py``)."""
 
+from collections.abc import Callable
 from typing import Literal, TypeAlias, TypedDict
 
 __version__: str
@@ -92,6 +93,27 @@ class Document:
         rule: Rule = "3.7",
         dump: str | None = None,
     ) -> tuple[bytes, list[int], bool]: ...
+    def sign_and_write(
+        self,
+        tags: list[int],
+        mac_item: list[Record],
+        sig_item: list[Record],
+        sign: Callable[[bytes], bytes],
+        path: str,
+        /,
+        *,
+        algorithm: str,
+        transfer_syntax: str,
+        old_format: bool = False,
+        rule: Rule = "3.7",
+        dump: str | None = None,
+        syntax: OutputXfer = "same",
+        explicit_lengths: bool = True,
+        implementation_class_uid: str,
+        implementation_version_name: str,
+        fallback_instance_uid: str,
+    ) -> tuple[bytes, list[int], bool]: ...
+    def can_sign_and_write(self) -> bool: ...
     def locate(self, container: ItemPath) -> None: ...
     def elements(self, container: ItemPath) -> list[tuple[int, str, bool, bool]]: ...
     def item_count(self, container: ItemPath, tag: int) -> int | None: ...

@@ -22,7 +22,7 @@ from .profiles import Profile
 from .purposes import SignaturePurpose
 from .removal import RemovedSignature, remove_all, remove_by_uid
 from .results import SignatureInfo, VerificationReport
-from .signing import sign_document
+from .signing import OutputRequest, sign_document
 from .verification import TimestampPolicy, VerificationPolicy, evaluate
 
 if TYPE_CHECKING:
@@ -339,15 +339,22 @@ def sign(
         profile=Profile(profile),
         old_format=old_format,
         dump=os.fspath(dump) if dump is not None else None,
+        output=(
+            OutputRequest(output, transfer_syntax, explicit_lengths) if output is not None else None
+        ),
     )
-    document = _deliver(
-        doc,
-        source,
-        output,
-        rule="3.7",
-        syntax=transfer_syntax,
-        explicit_lengths=explicit_lengths,
-    )
+    document: Path | bytes | Dataset
+    if output is not None:
+        document = Path(output)
+    else:
+        document = _deliver(
+            doc,
+            source,
+            None,
+            rule="3.7",
+            syntax=transfer_syntax,
+            explicit_lengths=explicit_lengths,
+        )
     info = SignatureInfo(
         number=0,
         uid=created.uid,
@@ -358,7 +365,7 @@ def sign(
         mac_transfer_syntax=created.transfer_syntax,
         signed_tags=created.signed_tags,
         datetime=created.datetime,
-        purpose=str(int(purpose)) if purpose is not None else None,
+        purpose=created.purpose.code_value if created.purpose is not None else None,
         signer=keys.name_oneline(signer.certificate.subject),
         certificate=signer.certificate,
     )

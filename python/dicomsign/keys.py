@@ -34,8 +34,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Final, Literal, Protocol, runtime_checkable
 
-from asn1crypto import core as asn1_core
-from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
@@ -589,6 +587,10 @@ class NameEntry:
 def name_entries(name: x509.Name) -> list[list[NameEntry]]:
     """Split a name into its RDNs and their attributes, keeping the encoded string types."""
     rdns: list[list[NameEntry]] = []
+    # asn1crypto is imported here only: this runs for verbose output, not on the hot path.
+    from asn1crypto import core as asn1_core
+    from asn1crypto import x509 as asn1_x509
+
     for rdn in asn1_x509.Name.load(name.public_bytes()).chosen:
         entries: list[NameEntry] = []
         for attribute in rdn:

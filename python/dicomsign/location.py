@@ -20,7 +20,7 @@ Grammar (checked against the real ``dcmsign``), on the string cut at its first N
   (not before the comma), a sign and a ``0x`` prefix are allowed, anything after the second
   number up to the first ``)`` is ignored, and each number is cut to 16 bits.
 * ``KEYWORD`` is the longest run of ASCII letters and digits, possibly empty, looked up in
-  DCMTK's dictionary (:func:`dcmtk_keyword_tag`); an unknown one logs
+  DCMTK's dictionary (:func:`dicomsign.tags.dcmtk_keyword_tag`); an unknown one logs
   ``attribute name 'x' unknown.`` before the parse error.
 * ``DIGIT+`` is ``sscanf("%lu")`` stored into 32 bits: values above 2**64-1 saturate and then
   everything wraps modulo 2**32 (``[4294967296]`` is item 0).
@@ -41,137 +41,23 @@ from typing import Final, NoReturn
 from . import _core
 from .engine import ensure_dictionary
 from .exceptions import SignatureCreationError
-from .tags import _scan_tag_pair, format_tag, tag_for_keyword
+from .tags import _scan_tag_pair, dcmtk_keyword_tag, format_tag
 
-__all__ = ["dcmtk_keyword_tag", "format_location", "resolve_location", "resolve_path"]
+__all__ = [
+    "format_location",
+    "resolve_location",
+    "resolve_path",
+    "skipped_signature_containers",
+    "visiting_key",
+]
 
 _C_WHITESPACE: Final = frozenset(" \t\n\v\f\r")
 _DIGITS: Final = frozenset(string.digits)
 _KEYWORD_CHARACTERS: Final = frozenset(string.ascii_letters + string.digits)
 _ULONG_MAX: Final = 2**64 - 1
 _UINT32_MASK: Final = 0xFFFFFFFF
-
-# pydicom 3.0.2 keywords that DCMTK 3.6.7's dicom.dic (DICOM 2022b) does not have.
-_NEWER_THAN_DCMTK_TEXT: Final = """
-    AcousticCouplingMediumCodeSequence AcousticCouplingMediumFlag
-    AcousticCouplingMediumSoundSpeed AcousticCouplingMediumTemperature AcquisitionDeviceSequence
-    AcquisitionInitiationSequence AcquisitionMethod AcquisitionSignalType
-    AcquisitionSubtaskIndex AcquisitionSubtaskSequence AcquisitionTaskApplicabilitySequence
-    AcquisitionTaskIndex AcquisitionTaskSequence AcquisitionTaskWorkitemCodeSequence
-    AdditionalRTAccessoryDeviceSequence AnalogFilterCharacteristicsSequence AnalogFilterRollOff
-    AnalogFilterType BeamHoldTransitionTriggerSource BeamModifierCoordinatesPresenceFlag
-    CTImagingAcquisitionParameterSequence CenterFrequency ClinicalTrialTimePointTypeCodeSequence
-    ConceptualVolumeIdentificationSequence ConfocalMicroscopyImageFrameTypeSequence ConfocalMode
-    ContainerFileType DataElement DataElementConditionality DataElementDescription
-    DataElementLabelItemSequence DataElementLabelSequence DataElementMaximumCharacters
-    DataElementMinimumCharacters DataElementName DateOfInstallation DateOfManufacture
-    DetectorPositioningType DevicePositionParameterSequence
-    DevicePositionToEquipmentMappingMatrix DeviceSpecificAcquisitionParameterSequence
-    DigitalFilterCharacteristicsSequence DigitalFilterOrder DigitalFilterTypeCodeSequence
-    DoseValueInterpretation EmptyValueMatchingSequence EncapsulatedPixelDataValueTotalLength
-    EnergyDerivationCodeSequence EnhancedRTBeamLimitingDeviceDefinitionFlag
-    EnhancedRTBeamLimitingDeviceSequence EnhancedRTBeamLimitingOpeningSequence
-    EthnicGroupCodeSequence ExcitationEnergy ExcitationPulseDuration ExcitationSpectralWidth
-    ExcitationWavelength ExcitationWavelengthSequence ExpirationDateTime
-    ExtendedMatchingMechanisms FailedStudySequence FileAccessSequence FileAccessURI
-    FileLengthInContainer FileOffsetInContainer FileSetAccessSequence FilenameInContainer
-    FilterHighFrequencyCharacteristicsSequence FilterLookupTableData
-    FilterLookupTableDescription FilterLookupTableSequence
-    FilterLowFrequencyCharacteristicsSequence FolderAccessURI FractionalBandwidth
-    FrequencyEncodingCodeSequence GeneralMatchingSequence IlluminationTranslationFlag
-    ImageAcquisitionDepth ImageDataTypeCodeSequence ImageReceptorPositionSequence
-    ImagingApertureSequence ImagingApertureSpecificationType ImagingDeviceLocationMatrixSequence
-    ImagingDeviceLocationParameterSequence
-    ImagingEquipmentToTreatmentDeliveryDeviceRelationshipSequence
-    ImagingSourceLocationSpecificationType ImagingSourcePositionSequence
-    ImagingSourceToBeamModifierDefinitionPlaneDistance IncorporatedInventoryInstanceSequence
-    InventoriedInstancesSequence InventoriedSeriesSequence InventoriedStudiesSequence
-    InventoryAccessEndPointsSequence InventoryCompletionStatus InventoryInstanceDescription
-    InventoryLevel InventoryPurpose IssuerOfClinicalTrialProtocolID
-    IssuerOfClinicalTrialSeriesID IssuerOfClinicalTrialSiteID IssuerOfClinicalTrialSubjectID
-    IssuerOfClinicalTrialSubjectReadingID IssuerOfClinicalTrialTimePointID ItemInventoryDateTime
-    KVImagingGenerationParametersSequence ListOfUIDMatchingSequence LowerCutoffFrequency
-    MVImagingGenerationParametersSequence MagnitudeEncodingCodeSequence
-    MaximumCumulativeMetersetExposure MaximumNumberOfRecords MetadataSequence
-    NotchFilterCharacteristicsSequence NumberOfAcquisitionDevices NumberOfStudyRecordsInInstance
-    ObjectSoundSpeed OtherClinicalTrialProtocolIDsSequence ParallelRTBeamDelimiterOpeningExtents
-    PatientToEquipmentRelationshipSequence PatientTreatmentPreparationSequence
-    PhotoacousticExcitationCharacteristicsSequence PhotoacousticImageFrameTypeSequence
-    PositionAcquisitionTemplateCodeSequence PositionAcquisitionTemplateDescription
-    PositionAcquisitionTemplateID PositionAcquisitionTemplateIdentificationSequence
-    PositionAcquisitionTemplateName PriorRecordKey ProjectionImagingAcquisitionParameterSequence
-    ROICreatorSequence ROIDateTime ROIInterpreterSequence ROIObservationContextCodeSequence
-    ROIObservationDateTime RTAcquisitionPatientPositionSequence RTImageFrameContextSequence
-    RTImageFrameGeneralContentSequence RTImageFrameImagingDevicePositionSequence
-    RTImageFrameMVRadiationAcquisitionSequence RTImageFrameRadiationAcquisitionSequence
-    RTImageFramekVRadiationAcquisitionSequence RTImageScopeSequence RangeMatchingSequence
-    ReasonForRemovalCodeSequence RecordKey
-    ReferencedBaselineParametersRTRadiationInstanceSequence
-    ReferencedInstancesBySOPClassSequence ReferencedPositionReferenceInstanceSequence
-    RemovedFromOperationalUse RequestedStatusInterval RetainInstances ScanArcType
-    ScanStartPositionSequence ScanStopPositionSequence ScopeOfInventorySequence
-    SelectedFrameFunctionalGroupsSequence SelectedFrameNumber
-    SoundSpeedCorrectionMechanismCodeSequence SourceSeriesInformationSequence
-    SourceSeriesSequence StartCumulativeMeterset StopCumulativeMeterset StoredInstanceBaseURI
-    StoredInstanceTransferSyntaxUID StudyAccessEndPointsSequence StudyUpdateDateTime
-    SubtaskWorkitemCodeSequence SummarizedFilterLookupTable SyntheticData
-    TableTopPositionAlignmentUID TissueLocation TotalNumberOfStudyRecords TransactionStatus
-    TransactionStatusComment TransducerResponseSequence TransducerTechnologySequence
-    UpdatedMetadataSequence UpperCutoffFrequency UsedRTStructureSetROISequence
-    VariableModalityLUTSequence VertexDistance WaveformAmplifierType WaveformFilterDescription
-    WaveformFilterType
-"""
-_NEWER_THAN_DCMTK: Final = frozenset(_NEWER_THAN_DCMTK_TEXT.split())
-
-# Retired in pydicom 3.0.2 but current (so named without ``RETIRED_``) in DCMTK 3.6.7.
-_CURRENT_IN_DCMTK: Final = frozenset(
-    [
-        "DoseValue",
-        "ROIObservationDescription",
-        "ROIObservationLabel",
-        "RTDoseROISequence",
-        "ReferencedPatientAliasSequence",
-        "RoboticBaseLocationIndicator",
-        "TreatmentTerminationCode",
-        "WeightingLookupTableData",
-        "WeightingLookupTableDescriptor",
-    ]
-)
-
-
-def dcmtk_keyword_tag(keyword: str) -> int | None:
-    """The tag DCMTK 3.6.7 finds for a public keyword made of ASCII letters and digits.
-
-    DCMTK names retired attributes ``RETIRED_<keyword>``, which no location string can spell
-    (``_`` ends a keyword), so a retired keyword is unknown here, and so are the keywords added
-    to the standard after DCMTK 3.6.7's dictionary was made.
-
-    Parameters
-    ----------
-    keyword : str
-        The keyword, e.g. ``ContentSequence``.
-
-    Returns
-    -------
-    int or None
-        The tag as ``0xggggeeee``, or None when DCMTK's public dictionary has no such name.
-        DCMTK also resolves names of its private dictionary (``private.dic``); those are not
-        known here and give None.
-    """
-    if not keyword or not _KEYWORD_CHARACTERS.issuperset(keyword):
-        return None
-    if keyword in _NEWER_THAN_DCMTK:
-        return None
-    tag = tag_for_keyword(keyword)
-    if tag is None or keyword in _CURRENT_IN_DCMTK:
-        return tag
-    from pydicom.datadict import dictionary_is_retired
-
-    try:
-        retired = dictionary_is_retired(tag)
-    except KeyError:  # a DCMTK-only name (e.g. PrivateCreator): not in pydicom's dictionary
-        retired = False
-    return None if retired else tag
+_ORIGINAL_ATTRIBUTES_SEQUENCE: Final = 0x04000561
+_DIGITAL_SIGNATURES_SEQUENCE: Final = 0xFFFAFFFA
 
 
 class _Kind(enum.Enum):
@@ -349,9 +235,9 @@ def resolve_path(
     doc : dicomsign._core.Document
         The document whose item is wanted.
     steps : sequence of (str or int, int)
-        Each step names a sequence, by keyword (DCMTK's, see :func:`dcmtk_keyword_tag`) or by
-        tag ``0xggggeeee``, and the 0-based index of one of its items. No steps select the
-        main dataset.
+        Each step names a sequence, by keyword (DCMTK's, see
+        :func:`dicomsign.tags.dcmtk_keyword_tag`) or by tag ``0xggggeeee``, and the 0-based
+        index of one of its items. No steps select the main dataset.
 
     Returns
     -------
@@ -394,3 +280,58 @@ def format_location(container: Sequence[tuple[int, int]]) -> str:
     """
     ensure_dictionary()
     return _core.location_string(list(container))
+
+
+def visiting_key(container: Sequence[Sequence[int]]) -> list[tuple[int, int]]:
+    """Sort key of a container's Digital Signatures Sequence in DCMTK's visiting order.
+
+    DCMTK searches the dataset depth first, in tag order, for (FFFA,FFFA) elements; that
+    element sorts last in its container, so a container's signatures come after those nested
+    in its items. Comparing these keys reproduces the order.
+
+    Parameters
+    ----------
+    container : sequence of (int, int)
+        ``(sequence tag, item index)`` steps; empty for the main dataset.
+
+    Returns
+    -------
+    list of (int, int)
+        The steps followed by the Digital Signatures Sequence itself.
+    """
+    steps = [(int(tag), int(index)) for tag, index in container]
+    return [*steps, (_DIGITAL_SIGNATURES_SEQUENCE, -1)]
+
+
+def skipped_signature_containers(doc: _core.Document) -> list[list[tuple[int, int]]]:
+    """The containers of the Digital Signatures Sequences inside Original Attributes Sequence.
+
+    DCMTK skips each of them with the warning "Found Digital Signature Sequence within the
+    Original Attributes Sequence, ignoring." when its search passes it; the containers are
+    returned in that order (see :func:`visiting_key`). This walks the whole document, so call
+    it only when the engine reported skipped sequences.
+
+    Parameters
+    ----------
+    doc : dicomsign._core.Document
+        The document.
+
+    Returns
+    -------
+    list of list of (int, int)
+        One container path per skipped sequence, in DCMTK's visiting order.
+    """
+    found: list[list[tuple[int, int]]] = []
+
+    def walk(container: list[tuple[int, int]], inside: bool) -> None:
+        for tag, _vr, _signable, is_sequence in doc.elements(container):
+            if tag == _DIGITAL_SIGNATURES_SEQUENCE and inside:
+                found.append(container)
+            if not is_sequence:
+                continue
+            nested = inside or tag == _ORIGINAL_ATTRIBUTES_SEQUENCE
+            for index in range(doc.item_count(container, tag) or 0):
+                walk([*container, (tag, index)], nested)
+
+    walk([], False)
+    return found

@@ -19,8 +19,10 @@ if TYPE_CHECKING:
     from .verification import Check, VerificationPolicy
 
 __all__ = [
+    "SR_VERIFICATION_MISSING",
     "Profile",
-    "check_signing",
+    "check_dataset",
+    "check_key",
     "required_if_present",
     "required_tags",
     "verification_check",
@@ -489,25 +491,61 @@ def inspect(profile: Profile, doc: _core.Document, container: list[tuple[int, in
     return True
 
 
-def check_signing(
+#: DCMTK's warning when ``+pr`` signs a VERIFIED SR that has no Verification Signature yet.
+SR_VERIFICATION_MISSING: Final = (
+    "SR document status is 'VERIFIED', but the verification signature is missing"
+)
+_VERIFICATION_PURPOSE: Final = "5"
+
+
+def check_dataset(
     profile: Profile,
-    signer: keys.Signer,
     doc: _core.Document,
     container: list[tuple[int, int]],
     where: str,
+    warn: Callable[[str], None] | None = None,
 ) -> None:
-    """Refuse a key or dataset the profile does not allow (DCMTK's messages, exit code 85)."""
-    if profile is Profile.NONE:
-        return
-    if signer.key_type is not keys.KeyType.RSA:
-        raise SignatureCreationError(
-            "signature algorithm not allowed for the selected security profile "
-            f"while creating signature in {where}"
-        )
+    """Refuse a dataset the profile does not allow; DCMTK's first check when signing.
+
+    SR RSA (``+pr``) also warns when the SR is ``VERIFIED`` and none of the container's
+    signatures has the purpose code value ``5`` (Verification Signature) in the first item of
+    its purpose sequence: DCMTK checks that before the key, so the warning comes first.
+
+    Raises
+    ------
+    SignatureCreationError
+        ``dataset not suitable for the selected security profile`` (exit code 85).
+    """
     if not inspect(profile, doc, container):
         raise SignatureCreationError(
             f"dataset not suitable for the selected security profile while creating signature "
             f"in {where}"
+        )
+    if profile is Profile.SR_RSA and warn is not None:
+        if _text(doc, container, _VERIFICATION_FLAG) == "VERIFIED":
+            signatures, _skipped = doc.signatures()
+            if not any(
+                sig["container"] == container and sig["purpose"] == _VERIFICATION_PURPOSE
+                for sig in signatures
+            ):
+                warn(SR_VERIFICATION_MISSING)
+
+
+def check_key(profile: Profile, signer: keys.Signer, where: str) -> None:
+    """Refuse a key type the profile does not allow (DCMTK's message, exit code 85).
+
+    Every profile refuses keys DCMTK cannot sign with; the profiles other than "none" need
+    RSA.
+    """
+    allowed = (
+        (keys.KeyType.RSA, keys.KeyType.DSA, keys.KeyType.EC, keys.KeyType.DH)
+        if profile is Profile.NONE
+        else (keys.KeyType.RSA,)
+    )
+    if signer.key_type not in allowed:
+        raise SignatureCreationError(
+            "signature algorithm not allowed for the selected security profile "
+            f"while creating signature in {where}"
         )
 
 

@@ -11,6 +11,7 @@ signatures have an even DER length, and the Digital Signature UID is a ``2.25`` 
 
 from __future__ import annotations
 
+import os
 import struct
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -18,13 +19,15 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal
 
 from . import _core, keys
-from .engine import ensure_dictionary, new_uid
+from .engine import ensure_dictionary, new_uid, write_options
 from .exceptions import SignatureCreationError
-from .profiles import Profile, check_signing, required_if_present, required_tags
+from .profiles import Profile, check_dataset, check_key, required_if_present, required_tags
 from .purposes import CODING_SCHEME_DESIGNATOR, SignaturePurpose
 from .verification import CERTIFICATE_TYPE
 
 if TYPE_CHECKING:
+    from cryptography import x509
+
     from ._core import ItemPath, Record
 
 __all__ = [
@@ -55,6 +58,25 @@ PURPOSE_SEQUENCE = 0x04000401
 
 
 @dataclass(frozen=True)
+class OutputRequest:
+    """Where and how :func:`sign_document` writes the signed document.
+
+    Attributes
+    ----------
+    path : str or PathLike
+        The output file.
+    syntax : {"same", "little", "big", "implicit"}
+        The output transfer syntax.
+    explicit_lengths : bool
+        Explicit (default) or undefined lengths of sequences and items.
+    """
+
+    path: str | os.PathLike[str]
+    syntax: Literal["same", "little", "big", "implicit"] = "same"
+    explicit_lengths: bool = True
+
+
+@dataclass(frozen=True)
 class CreatedSignature:
     """What :func:`sign_document` made.
 
@@ -76,6 +98,8 @@ class CreatedSignature:
         The Digital Signature DateTime written.
     digest : bytes
         The MAC digest that was signed.
+    purpose : SignaturePurpose or None
+        The purpose written (``+pv`` forces Verification Signature).
     """
 
     uid: str
@@ -86,6 +110,7 @@ class CreatedSignature:
     transfer_syntax: str
     datetime: str
     digest: bytes
+    purpose: SignaturePurpose | None = None
 
 
 def _pad(value: bytes, pad: bytes = b" ") -> bytes:
@@ -131,6 +156,95 @@ def _where(container: ItemPath, location: str | None) -> str:
     return f"item '{location or _core.location_string(container)}'"
 
 
+def _certificate_warnings(
+    cert: x509.Certificate, now: datetime | None, warn: Callable[[str], None]
+) -> None:
+    """DCMTK's warnings about a weak key and an expired or not yet valid certificate."""
+    weak = keys.weak_key_warning(cert)
+    if weak:
+        warn(weak)
+    moment = (now or datetime.now(UTC)).astimezone(UTC)
+    if moment > cert.not_valid_after_utc:
+        warn(
+            f"Certificate has expired {keys.format_asn1_time(cert.not_valid_after_utc)}, "
+            "signature will be invalid."
+        )
+    elif moment < cert.not_valid_before_utc:
+        warn(
+            "Certificate is not yet valid, validity starts "
+            f"{keys.format_asn1_time(cert.not_valid_before_utc)}, signature will be invalid."
+        )
+
+
+def _select(
+    doc: _core.Document,
+    path: ItemPath,
+    tags: Sequence[int] | None,
+    profile: Profile,
+    where: str,
+) -> list[int]:
+    """Data Elements Signed, in dataset order, with DCMTK's checks in DCMTK's order.
+
+    Every selected element present must be signable (the user's and the profile's required
+    ones alike); then the profile's unconditionally required attributes must be selected.
+    Tags the user asked for that are absent are checked later (:func:`_check_present`).
+    """
+    elements = doc.elements(path)
+    if not elements:
+        raise SignatureCreationError(
+            f"selected dataset or item is empty, nothing to sign while creating signature in {where}"
+        )
+    required = required_if_present(profile, [tag for tag, _vr, _signable, _sq in elements])
+    wanted = set(tags) if tags is not None else set()
+    selection: list[int] = []
+    for tag, _vr, signable, _sq in elements:
+        if tags is None and signable:
+            selection.append(tag)
+        elif tag in wanted or required(tag):
+            if not signable:
+                raise SignatureCreationError(
+                    "list of attributes to be signed contains attribute that is not signable "
+                    f"while creating signature in {where}"
+                )
+            selection.append(tag)
+    if not required_tags(profile) <= set(selection):
+        raise SignatureCreationError(
+            "cannot create signature for current signature profile: required attributes "
+            f"missing while creating signature in {where}"
+        )
+    return selection
+
+
+def _check_present(
+    doc: _core.Document,
+    path: ItemPath,
+    tags: Sequence[int] | None,
+    selection: Sequence[int],
+    where: str,
+) -> None:
+    """Refuse tags the user asked for that the dataset or item lacks, and an empty selection.
+
+    DCMTK names every missing tag, in the order given (duplicates included), after computing
+    the MAC; an empty selection is our refusal of DCMTK's unverifiable empty signature.
+    """
+    present = set(selection)
+    missing = [tag for tag in tags or () if tag not in present]
+    if missing:
+        lines = [
+            f"attribute ({tag >> 16:04x},{tag & 0xFFFF:04x}) should be signed but is not "
+            "present in the dataset."
+            for tag in missing
+        ]
+        lines.append(f"Tag not found while creating signature in {where}")
+        raise SignatureCreationError("\n".join(lines))
+    if not selection:
+        # DCMTK signs an empty Data Elements Signed here and can never verify it (a bug).
+        raise SignatureCreationError(
+            "selected dataset or item has no signable attributes, nothing to sign "
+            f"while creating signature in {where}"
+        )
+
+
 def sign_document(
     doc: _core.Document,
     signer: keys.Signer,
@@ -145,6 +259,7 @@ def sign_document(
     dump: str | None = None,
     profile: Profile = Profile.NONE,
     transfer_syntax: str | None = None,
+    output: OutputRequest | None = None,
     warn: Callable[[str], None] | None = None,
     now: datetime | None = None,
 ) -> CreatedSignature:
@@ -180,6 +295,9 @@ def sign_document(
         The MAC Calculation Transfer Syntax; by default DCMTK's choice (the document's
         transfer syntax, explicit VR little endian instead of implicit VR or big endian).
         DCMTK verifies implicit VR little endian and explicit VR big endian MACs too.
+    output : OutputRequest, optional
+        Also write the signed document to this file (atomically). For a signature in the main
+        dataset the file is written while the MAC is hashed, one pass over the data.
     warn : callable, optional
         Receives warnings (weak key, expired or not yet valid certificate).
     now : datetime, optional
@@ -202,6 +320,9 @@ def sign_document(
     if algorithm not in MAC_ALGORITHMS:
         raise SignatureCreationError(f"unknown MAC algorithm '{algorithm}'")
     cert = signer.certificate
+    # DCMTK's order: the profile's dataset check, the key/certificate match, the key type, then
+    # the warnings about the certificate.
+    check_dataset(profile, doc, path, where, warn)
     check = getattr(signer, "check_matches", None)
     if check is not None:
         try:
@@ -210,66 +331,18 @@ def sign_document(
             raise SignatureCreationError(
                 f"{exc.message} while creating signature in {where}"
             ) from exc
-    if signer.key_type not in (
-        keys.KeyType.RSA,
-        keys.KeyType.DSA,
-        keys.KeyType.EC,
-        keys.KeyType.DH,
-    ):
-        raise SignatureCreationError(
-            "signature algorithm not allowed for the selected security profile "
-            f"while creating signature in {where}"
-        )
-    check_signing(profile, signer, doc, path, where)
+    check_key(profile, signer, where)
     if warn is not None:
-        weak = keys.weak_key_warning(cert)
-        if weak:
-            warn(weak)
-        moment = (now or datetime.now(UTC)).astimezone(UTC)
-        if moment > cert.not_valid_after_utc:
+        _certificate_warnings(cert, now, warn)
+    selection = _select(doc, path, tags, profile, where)
+    if profile is Profile.SR_RSA_VERIFICATION:
+        if purpose is not None and purpose is not SignaturePurpose.VERIFICATION and warn:
             warn(
-                f"Certificate has expired {keys.format_asn1_time(cert.not_valid_after_utc)}, "
-                "signature will be invalid."
+                "Signature profile requires purpose code 5, ignoring user selection "
+                f"{int(purpose)}."
             )
-        elif moment < cert.not_valid_before_utc:
-            warn(
-                "Certificate is not yet valid, validity starts "
-                f"{keys.format_asn1_time(cert.not_valid_before_utc)}, signature will be invalid."
-            )
-    elements = doc.elements(path)
-    if not elements:
-        raise SignatureCreationError(
-            f"selected dataset or item is empty, nothing to sign while creating signature in {where}"
-        )
-    present = {tag: signable for tag, _vr, signable, _sq in elements}
-    required = required_if_present(profile, present)
-    if tags is None:
-        wanted = {tag for tag, signable in present.items() if signable or required(tag)}
-    else:
-        wanted = set(tags) | {tag for tag in present if required(tag)}
-    for tag in sorted(wanted):
-        if tag not in present:
-            raise SignatureCreationError(
-                f"attribute ({tag >> 16:04x},{tag & 0xFFFF:04x}) should be signed but is not "
-                f"present in the dataset.\nTag not found while creating signature in {where}"
-            )
-        if not present[tag]:
-            raise SignatureCreationError(
-                "list of attributes to be signed contains attribute that is not signable "
-                f"while creating signature in {where}"
-            )
-    if not wanted:
-        # DCMTK signs an empty Data Elements Signed here and can never verify it (a bug).
-        raise SignatureCreationError(
-            "selected dataset or item has no signable attributes, nothing to sign "
-            f"while creating signature in {where}"
-        )
-    if not required_tags(profile) <= wanted:
-        raise SignatureCreationError(
-            "cannot create signature for current signature profile: required attributes "
-            f"missing while creating signature in {where}"
-        )
-    selection = sorted(wanted)
+        purpose = SignaturePurpose.VERIFICATION
+    _check_present(doc, path, tags, selection, where)
     mac_id = doc.next_mac_id(path)
     transfer_syntax = transfer_syntax or mac_transfer_syntax(doc.transfer_syntax)
     uid = new_uid()
@@ -280,37 +353,58 @@ def sign_document(
         (SIGNATURE_DATETIME, "DT", _text(when)),
         (CERTIFICATE_TYPE_TAG, "CS", _text(CERTIFICATE_TYPE)),
     ]
-    if profile is Profile.SR_RSA_VERIFICATION:
-        if purpose is not None and purpose is not SignaturePurpose.VERIFICATION and warn:
-            warn(
-                "Signature profile requires purpose code 5, ignoring user selection "
-                f"{int(purpose)}."
-            )
-        purpose = SignaturePurpose.VERIFICATION
     if purpose is not None:
         sig_item.append((PURPOSE_SEQUENCE, "SQ", [_purpose_item(purpose)]))
-    digest, signed, _ambiguous = doc.new_signature_digest(
-        path,
-        selection,
-        sig_item,
-        algorithm=algorithm,
-        transfer_syntax=transfer_syntax,
-        old_format=old_format,
-        rule=rule,
-        dump=dump,
-    )
-    signature = signer.sign_digest(algorithm, digest)
     from cryptography.hazmat.primitives.serialization import Encoding
 
     sig_item.append((CERTIFICATE_OF_SIGNER, "OB", _pad(cert.public_bytes(Encoding.DER), b"\0")))
-    sig_item.append((SIGNATURE, "OB", _pad(signature, b"\0")))
     mac_item: list[Record] = [
         (MAC_ID_NUMBER, "US", struct.pack("<H", mac_id)),
         (MAC_TRANSFER_SYNTAX, "UI", _uid(transfer_syntax)),
         (MAC_ALGORITHM, "CS", _text(algorithm)),
-        (DATA_ELEMENTS_SIGNED, "AT", _at(signed)),
     ]
-    doc.add_signature(path, mac_item, sig_item)
+    if output is not None and not path and doc.can_sign_and_write():
+        # One pass over the data: the file is written while the MAC is hashed.
+        mac_item.append((DATA_ELEMENTS_SIGNED, "AT", _at(selection)))
+        digest, signed, _ambiguous = doc.sign_and_write(
+            selection,
+            mac_item,
+            sig_item,
+            lambda d: signer.sign_digest(algorithm, d),
+            str(output.path),
+            algorithm=algorithm,
+            transfer_syntax=transfer_syntax,
+            old_format=old_format,
+            rule=rule,
+            dump=dump,
+            syntax=output.syntax,
+            explicit_lengths=output.explicit_lengths,
+            **write_options(),
+        )
+        assert list(signed) == list(selection)
+    else:
+        digest, signed, _ambiguous = doc.new_signature_digest(
+            path,
+            selection,
+            sig_item,
+            algorithm=algorithm,
+            transfer_syntax=transfer_syntax,
+            old_format=old_format,
+            rule=rule,
+            dump=dump,
+        )
+        signature = signer.sign_digest(algorithm, digest)
+        sig_item.append((SIGNATURE, "OB", _pad(signature, b"\0")))
+        mac_item.append((DATA_ELEMENTS_SIGNED, "AT", _at(signed)))
+        doc.add_signature(path, mac_item, sig_item)
+        if output is not None:
+            doc.write(
+                str(output.path),
+                syntax=output.syntax,
+                explicit_lengths=output.explicit_lengths,
+                rule=rule,
+                **write_options(),
+            )
     return CreatedSignature(
         uid=uid,
         mac_id=mac_id,
@@ -320,4 +414,5 @@ def sign_document(
         transfer_syntax=transfer_syntax,
         datetime=when,
         digest=digest,
+        purpose=purpose,
     )

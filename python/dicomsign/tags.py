@@ -5,24 +5,35 @@
 * ``-tf/--tag-file``: whitespace-separated tokens, each ``(gggg,eeee)`` (parentheses required) or
   a keyword ``[A-Za-z0-9]+``; any other character is a syntax error (dcmsign-behaviour.md §9.2).
 
-Keywords are pydicom's, plus the few names only DCMTK's dictionary has; pydicom is imported only
-when a keyword has to be resolved.
+Names are those of DCMTK 3.6.7's public dictionary (``dicom.dic``), for ``-t``, ``-tf`` and
+``--sign-item`` locations alike: pydicom's keywords without the ones newer than DCMTK 3.6.7,
+retired attributes only as ``RETIRED_<keyword>`` (which only ``-t`` can spell), plus the few
+names only DCMTK has. pydicom is imported only when a keyword has to be resolved.
 """
 
 from __future__ import annotations
 
 import re
+import string
 from pathlib import Path
+from typing import Final
 
 from .exceptions import TagFileError
 from .exitcodes import ExitCode
 
-__all__ = ["format_tag", "parse_tag_argument", "read_tag_file", "tag_for_keyword"]
+__all__ = [
+    "dcmtk_keyword_tag",
+    "format_tag",
+    "parse_tag_argument",
+    "read_tag_file",
+    "tag_for_keyword",
+]
 
 
 _C_WHITESPACE = " \t\n\v\f\r"
 _HEX_DIGITS = "0123456789abcdefABCDEF"
 _ULONG_MASK = 2**64 - 1
+_KEYWORD_CHARACTERS: Final = frozenset(string.ascii_letters + string.digits)
 
 
 def _scan_hex(text: str, pos: int) -> tuple[int, int] | None:
@@ -65,7 +76,7 @@ _repeater_keywords: dict[str, int] | None = None
 
 # Repeating retired elements whose mask covers element digits: DCMTK 3.6.7's dictionary lists
 # them at one fixed tag instead of the lowest of the range.
-_DCMTK_REPEATER_TAGS = {
+_DCMTK_REPEATER_TAGS: Final = {
     "RowsForNthOrderCoefficients": 0x00280410,
     "ColumnsForNthOrderCoefficients": 0x00280411,
     "CoefficientCoding": 0x00280412,
@@ -79,7 +90,7 @@ _DCMTK_REPEATER_TAGS = {
     "ZonalMap": 0x10100004,
 }
 # Keywords of DCMTK 3.6.7's dictionary that pydicom does not have.
-_DCMTK_ONLY_KEYWORDS = {
+_DCMTK_ONLY_KEYWORDS: Final = {
     "CurrentFrameFunctionalGroupsSequence": 0x00060001,
     "PrivateGroupLength": 0x00090000,
     "PrivateCreator": 0x00090010,
@@ -88,16 +99,104 @@ _DCMTK_ONLY_KEYWORDS = {
     "GenericGroupLength": 0x00000000,
 }
 
+# pydicom 3.0.2 keywords that DCMTK 3.6.7's dicom.dic (DICOM 2022b) does not have.
+_NEWER_THAN_DCMTK_TEXT: Final = """
+    AcousticCouplingMediumCodeSequence AcousticCouplingMediumFlag
+    AcousticCouplingMediumSoundSpeed AcousticCouplingMediumTemperature AcquisitionDeviceSequence
+    AcquisitionInitiationSequence AcquisitionMethod AcquisitionSignalType
+    AcquisitionSubtaskIndex AcquisitionSubtaskSequence AcquisitionTaskApplicabilitySequence
+    AcquisitionTaskIndex AcquisitionTaskSequence AcquisitionTaskWorkitemCodeSequence
+    AdditionalRTAccessoryDeviceSequence AnalogFilterCharacteristicsSequence AnalogFilterRollOff
+    AnalogFilterType BeamHoldTransitionTriggerSource BeamModifierCoordinatesPresenceFlag
+    CTImagingAcquisitionParameterSequence CenterFrequency ClinicalTrialTimePointTypeCodeSequence
+    ConceptualVolumeIdentificationSequence ConfocalMicroscopyImageFrameTypeSequence ConfocalMode
+    ContainerFileType DataElement DataElementConditionality DataElementDescription
+    DataElementLabelItemSequence DataElementLabelSequence DataElementMaximumCharacters
+    DataElementMinimumCharacters DataElementName DateOfInstallation DateOfManufacture
+    DetectorPositioningType DevicePositionParameterSequence
+    DevicePositionToEquipmentMappingMatrix DeviceSpecificAcquisitionParameterSequence
+    DigitalFilterCharacteristicsSequence DigitalFilterOrder DigitalFilterTypeCodeSequence
+    DoseValueInterpretation EmptyValueMatchingSequence EncapsulatedPixelDataValueTotalLength
+    EnergyDerivationCodeSequence EnhancedRTBeamLimitingDeviceDefinitionFlag
+    EnhancedRTBeamLimitingDeviceSequence EnhancedRTBeamLimitingOpeningSequence
+    EthnicGroupCodeSequence ExcitationEnergy ExcitationPulseDuration ExcitationSpectralWidth
+    ExcitationWavelength ExcitationWavelengthSequence ExpirationDateTime
+    ExtendedMatchingMechanisms FailedStudySequence FileAccessSequence FileAccessURI
+    FileLengthInContainer FileOffsetInContainer FileSetAccessSequence FilenameInContainer
+    FilterHighFrequencyCharacteristicsSequence FilterLookupTableData
+    FilterLookupTableDescription FilterLookupTableSequence
+    FilterLowFrequencyCharacteristicsSequence FolderAccessURI FractionalBandwidth
+    FrequencyEncodingCodeSequence GeneralMatchingSequence IlluminationTranslationFlag
+    ImageAcquisitionDepth ImageDataTypeCodeSequence ImageReceptorPositionSequence
+    ImagingApertureSequence ImagingApertureSpecificationType ImagingDeviceLocationMatrixSequence
+    ImagingDeviceLocationParameterSequence
+    ImagingEquipmentToTreatmentDeliveryDeviceRelationshipSequence
+    ImagingSourceLocationSpecificationType ImagingSourcePositionSequence
+    ImagingSourceToBeamModifierDefinitionPlaneDistance IncorporatedInventoryInstanceSequence
+    InventoriedInstancesSequence InventoriedSeriesSequence InventoriedStudiesSequence
+    InventoryAccessEndPointsSequence InventoryCompletionStatus InventoryInstanceDescription
+    InventoryLevel InventoryPurpose IssuerOfClinicalTrialProtocolID
+    IssuerOfClinicalTrialSeriesID IssuerOfClinicalTrialSiteID IssuerOfClinicalTrialSubjectID
+    IssuerOfClinicalTrialSubjectReadingID IssuerOfClinicalTrialTimePointID ItemInventoryDateTime
+    KVImagingGenerationParametersSequence ListOfUIDMatchingSequence LowerCutoffFrequency
+    MVImagingGenerationParametersSequence MagnitudeEncodingCodeSequence
+    MaximumCumulativeMetersetExposure MaximumNumberOfRecords MetadataSequence
+    NotchFilterCharacteristicsSequence NumberOfAcquisitionDevices NumberOfStudyRecordsInInstance
+    ObjectSoundSpeed OtherClinicalTrialProtocolIDsSequence ParallelRTBeamDelimiterOpeningExtents
+    PatientToEquipmentRelationshipSequence PatientTreatmentPreparationSequence
+    PhotoacousticExcitationCharacteristicsSequence PhotoacousticImageFrameTypeSequence
+    PositionAcquisitionTemplateCodeSequence PositionAcquisitionTemplateDescription
+    PositionAcquisitionTemplateID PositionAcquisitionTemplateIdentificationSequence
+    PositionAcquisitionTemplateName PriorRecordKey ProjectionImagingAcquisitionParameterSequence
+    ROICreatorSequence ROIDateTime ROIInterpreterSequence ROIObservationContextCodeSequence
+    ROIObservationDateTime RTAcquisitionPatientPositionSequence RTImageFrameContextSequence
+    RTImageFrameGeneralContentSequence RTImageFrameImagingDevicePositionSequence
+    RTImageFrameMVRadiationAcquisitionSequence RTImageFrameRadiationAcquisitionSequence
+    RTImageFramekVRadiationAcquisitionSequence RTImageScopeSequence RangeMatchingSequence
+    ReasonForRemovalCodeSequence RecordKey
+    ReferencedBaselineParametersRTRadiationInstanceSequence
+    ReferencedInstancesBySOPClassSequence ReferencedPositionReferenceInstanceSequence
+    RemovedFromOperationalUse RequestedStatusInterval RetainInstances ScanArcType
+    ScanStartPositionSequence ScanStopPositionSequence ScopeOfInventorySequence
+    SelectedFrameFunctionalGroupsSequence SelectedFrameNumber
+    SoundSpeedCorrectionMechanismCodeSequence SourceSeriesInformationSequence
+    SourceSeriesSequence StartCumulativeMeterset StopCumulativeMeterset StoredInstanceBaseURI
+    StoredInstanceTransferSyntaxUID StudyAccessEndPointsSequence StudyUpdateDateTime
+    SubtaskWorkitemCodeSequence SummarizedFilterLookupTable SyntheticData
+    TableTopPositionAlignmentUID TissueLocation TotalNumberOfStudyRecords TransactionStatus
+    TransactionStatusComment TransducerResponseSequence TransducerTechnologySequence
+    UpdatedMetadataSequence UpperCutoffFrequency UsedRTStructureSetROISequence
+    VariableModalityLUTSequence VertexDistance WaveformAmplifierType WaveformFilterDescription
+    WaveformFilterType
+"""
+_NEWER_THAN_DCMTK: Final = frozenset(_NEWER_THAN_DCMTK_TEXT.split())
 
-def tag_for_keyword(keyword: str) -> int | None:
-    """The tag of a dictionary keyword (DCMTK-compatible), or None when unknown."""
+# Retired in pydicom 3.0.2 but current (so named without ``RETIRED_``) in DCMTK 3.6.7.
+_CURRENT_IN_DCMTK: Final = frozenset(
+    [
+        "DoseValue",
+        "ROIObservationDescription",
+        "ROIObservationLabel",
+        "RTDoseROISequence",
+        "ReferencedPatientAliasSequence",
+        "RoboticBaseLocationIndicator",
+        "TreatmentTerminationCode",
+        "WeightingLookupTableData",
+        "WeightingLookupTableDescriptor",
+    ]
+)
+
+
+_RETIRED_PREFIX: Final = "RETIRED_"
+
+
+def _lookup(name: str) -> int | None:
+    """The tag pydicom (or DCMTK's few extra entries) gives a bare keyword, retired or not."""
     global _repeater_keywords
-    if not keyword:
-        return None
     # Imported lazily: pydicom is only needed when a keyword must be resolved. The repeater
     # table (60xx,3000 OverlayData...) is only reachable through its defining module.
     from pydicom._dicom_dict import RepeatersDictionary
-    from pydicom.datadict import dictionary_is_retired, tag_for_keyword
+    from pydicom.datadict import tag_for_keyword as pydicom_tag_for_keyword
 
     if _repeater_keywords is None:
         _repeater_keywords = {
@@ -106,16 +205,81 @@ def tag_for_keyword(keyword: str) -> int | None:
             if entry[4]
         }
         _repeater_keywords.update(_DCMTK_REPEATER_TAGS)
-    tag = tag_for_keyword(keyword)
+    tag = pydicom_tag_for_keyword(name)
     if tag is None:
-        tag = _repeater_keywords.get(keyword, _DCMTK_ONLY_KEYWORDS.get(keyword))
-    if tag is None and keyword.startswith("RETIRED_"):
-        bare = keyword.removeprefix("RETIRED_")
-        candidate = tag_for_keyword(bare)
-        if candidate is not None and dictionary_is_retired(candidate):
-            tag = candidate
-        elif candidate is None and bare in _repeater_keywords:
-            tag = _repeater_keywords[bare]
+        tag = _repeater_keywords.get(name, _DCMTK_ONLY_KEYWORDS.get(name))
+    return tag
+
+
+def _retired_in_dcmtk(name: str, tag: int) -> bool:
+    """Whether DCMTK 3.6.7 names the attribute ``RETIRED_<name>``."""
+    if name in _CURRENT_IN_DCMTK:
+        return False
+    from pydicom.datadict import dictionary_is_retired
+
+    try:
+        return bool(dictionary_is_retired(tag))
+    except KeyError:  # a DCMTK-only name (e.g. PrivateCreator): not in pydicom's dictionary
+        return False
+
+
+def dcmtk_keyword_tag(keyword: str) -> int | None:
+    """The tag DCMTK 3.6.7 finds for a public keyword made of ASCII letters and digits.
+
+    This is the lookup of tag files (``-tf``) and item locations (``--sign-item``), whose
+    keywords are runs of ``[A-Za-z0-9]``. DCMTK names retired attributes
+    ``RETIRED_<keyword>``, which such a run cannot spell (``_`` ends it), so a retired keyword
+    is unknown here, and so are the keywords added to the standard after DCMTK 3.6.7's
+    dictionary was made.
+
+    Parameters
+    ----------
+    keyword : str
+        The keyword, e.g. ``ContentSequence``.
+
+    Returns
+    -------
+    int or None
+        The tag as ``0xggggeeee``, or None when DCMTK's public dictionary has no such name.
+        DCMTK also resolves names of its private dictionary (``private.dic``, to the tag
+        ``(gggg,00ee)`` of the private block's first element); those are not known here and
+        give None.
+    """
+    if not keyword or not _KEYWORD_CHARACTERS.issuperset(keyword):
+        return None
+    if keyword in _NEWER_THAN_DCMTK:
+        return None
+    tag = _lookup(keyword)
+    if tag is None or _retired_in_dcmtk(keyword, tag):
+        return None
+    return tag
+
+
+def tag_for_keyword(keyword: str) -> int | None:
+    """The tag of a name of DCMTK 3.6.7's public dictionary, as ``-t/--tag`` looks it up.
+
+    Current attributes have their keyword (:func:`dcmtk_keyword_tag`), retired ones
+    ``RETIRED_<keyword>``; any other text, including the bare keyword of a retired attribute
+    and the keywords newer than DCMTK 3.6.7, is unknown.
+
+    Parameters
+    ----------
+    keyword : str
+        The name, e.g. ``PatientName`` or ``RETIRED_CurveDimensions``.
+
+    Returns
+    -------
+    int or None
+        The tag as ``0xggggeeee``, or None when DCMTK's public dictionary has no such name.
+    """
+    if not keyword.startswith(_RETIRED_PREFIX):
+        return dcmtk_keyword_tag(keyword)
+    bare = keyword.removeprefix(_RETIRED_PREFIX)
+    if not bare or not _KEYWORD_CHARACTERS.issuperset(bare) or bare in _NEWER_THAN_DCMTK:
+        return None
+    tag = _lookup(bare)
+    if tag is None or not _retired_in_dcmtk(bare, tag):
+        return None
     return tag
 
 
@@ -124,7 +288,7 @@ def parse_tag_argument(text: str) -> int | None:
 
     ``gggg,eeee`` is read with ``sscanf("%x,%x")`` semantics (whitespace before each number,
     optional sign and ``0x``, trailing text ignored, each part truncated to 16 bits); anything
-    else is a dictionary keyword (pydicom's, imported only now). Parenthesized tags are not
+    else is a name of DCMTK's dictionary (:func:`tag_for_keyword`). Parenthesized tags are not
     accepted.
 
     Returns
@@ -171,7 +335,7 @@ def read_tag_file(path: str | Path) -> list[int]:
                     raise TagFileError(f"parse error in text file '{path}'")
                 raise TagFileError(f"attribute name '' unknown.\nparse error in text file '{path}'")
             if m.group(3) is not None:
-                tag = tag_for_keyword(m.group(3))
+                tag = dcmtk_keyword_tag(m.group(3))
                 if tag is None:
                     raise TagFileError(
                         f"attribute name '{m.group(3)}' unknown.\nparse error in text file '{path}'"

@@ -85,6 +85,9 @@ class Check:
         What the engine returned for the signature.
     warnings : tuple of str
         Warnings DCMTK prints before the ``Signature #n`` line (certificate problems).
+    notices : tuple of str
+        Warnings DCMTK prints after the signature's details, just before its result: a weak
+        key, once the signature itself has passed.
     result : str
         The text of DCMTK's ``Signature Verification`` line.
     timestamp : tuple of (str, str) or None
@@ -95,6 +98,7 @@ class Check:
     info: SignatureInfo
     raw: VerifiedDict = field(repr=False)
     warnings: tuple[str, ...] = ()
+    notices: tuple[str, ...] = ()
     result: str = ""
     timestamp: tuple[str, str] | None = None
 
@@ -222,7 +226,11 @@ def _check_one(
     status, message, rule = _signature_status(raw, cert)
     result = message
     timestamp: tuple[str, str] | None = None
+    notices: list[str] = []
     if status is SignatureStatus.VALID and cert is not None:
+        weak = keys.weak_key_warning(cert)
+        if weak:
+            notices.append(weak)
         chain_error = "unable to get local issuer certificate"
         if trust is not None:
             chain_error = trust.verify_chain(cert) or ""
@@ -259,7 +267,7 @@ def _check_one(
         value_rule=rule,
         has_timestamp=raw["timestamp"] is not None,
     )
-    return Check(info, raw, tuple(warnings), result, timestamp)
+    return Check(info, raw, tuple(warnings), tuple(notices), result, timestamp)
 
 
 _PROFILE_NAMES = {

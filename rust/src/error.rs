@@ -20,6 +20,9 @@ pub enum CoreError {
     /// A listed element is present but not signable (UN, or a sequence containing UN).
     #[error("signature contains attribute that is not signable")]
     Unsignable(u32),
+    /// The `--dump` file cannot be created or written.
+    #[error("{0}")]
+    Dump(String),
     /// The output cannot be written in the requested transfer syntax.
     #[error("{0}")]
     Conversion(String),

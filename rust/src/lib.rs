@@ -12,6 +12,7 @@ pub mod model;
 pub mod normalize;
 pub mod reader;
 pub mod signatures;
+pub mod signer;
 pub mod source;
 pub mod syntax;
 pub mod tag;

@@ -119,7 +119,14 @@ impl<W: Write> FileWriter<'_, W> {
     }
 
     fn dataset(&mut self, d: &Dataset) -> CoreResult<()> {
+        self.dataset_filtered(d, &|_| true)
+    }
+
+    fn dataset_filtered(&mut self, d: &Dataset, wanted: &dyn Fn(u32) -> bool) -> CoreResult<()> {
         for (i, e) in d.elements.iter().enumerate() {
+            if !wanted(e.tag) {
+                continue;
+            }
             if tag::element(e.tag) == 0 {
                 let group = tag::group(e.tag);
                 let total: u64 = d.elements[i + 1..]
@@ -255,13 +262,7 @@ pub fn output_syntax(doc: &Document, requested: OutputSyntax) -> CoreResult<(Str
     Ok((uid, kind))
 }
 
-/// Writes `doc` as a DICOM file with a regenerated meta header to `out`.
-///
-/// # Errors
-/// [`CoreError::Conversion`] for an impossible transfer syntax conversion, or I/O errors.
-pub fn write<W: Write>(doc: &Document, opts: &WriteOptions, mut out: W) -> CoreResult<()> {
-    let (uid, kind) = output_syntax(doc, opts.syntax)?;
-    // File meta information, always explicit VR little endian.
+fn meta_dataset(doc: &Document, opts: &WriteOptions, uid: &str) -> Dataset {
     let mut meta = Dataset::default();
     meta.put(Element::new(0x0002_0001, Vr::OB, vec![0, 1]));
     if let Some(s) = meta_string(doc, 0x0002_0002, 0x0008_0016) {
@@ -270,7 +271,7 @@ pub fn write<W: Write>(doc: &Document, opts: &WriteOptions, mut out: W) -> CoreR
     let instance = meta_string(doc, 0x0002_0003, 0x0008_0018)
         .unwrap_or_else(|| opts.fallback_instance_uid.clone());
     meta.put(Element::new(0x0002_0003, Vr::UI, ui(&instance)));
-    meta.put(Element::new(0x0002_0010, Vr::UI, ui(&uid)));
+    meta.put(Element::new(0x0002_0010, Vr::UI, ui(uid)));
     meta.put(Element::new(
         0x0002_0012,
         Vr::UI,
@@ -282,40 +283,115 @@ pub fn write<W: Write>(doc: &Document, opts: &WriteOptions, mut out: W) -> CoreR
     }
     meta.put(Element::new(0x0002_0013, Vr::SH, name));
     meta.put(Element::new(0x0002_0000, Vr::UL, vec![0; 4]));
-    out.write_all(&[0u8; 128])?;
-    out.write_all(b"DICM")?;
-    {
-        let mut w = FileWriter {
-            em: Emitter::new(&doc.source, &mut out, true, opts.rule),
-            layout: Layout {
-                explicit: true,
-                explicit_lengths: true,
-            },
-        };
-        w.dataset(&meta)?;
+    meta
+}
+
+/// The dataset part of the output: plain, or through a deflate encoder.
+enum Body<W: Write> {
+    Plain(W),
+    Deflate(flate2::write::DeflateEncoder<W>),
+}
+
+impl<W: Write> Write for Body<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Body::Plain(w) => w.write(buf),
+            Body::Deflate(w) => w.write(buf),
+        }
     }
-    let layout = Layout {
-        explicit: kind.explicit(),
-        explicit_lengths: opts.explicit_lengths,
-    };
-    if kind == Kind::Deflated {
-        let mut enc = flate2::write::DeflateEncoder::new(&mut out, flate2::Compression::default());
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Body::Plain(w) => w.flush(),
+            Body::Deflate(w) => w.flush(),
+        }
+    }
+}
+
+/// A DICOM file being written: the meta header is out, the dataset's top-level elements are
+/// written in one or several calls of [`Output::elements`] (in tag order), then
+/// [`Output::finish`].
+pub struct Output<W: Write> {
+    body: Body<W>,
+    kind: Kind,
+    explicit_lengths: bool,
+    rule: Rule,
+}
+
+impl<W: Write> Output<W> {
+    /// Writes the preamble and the regenerated meta header.
+    ///
+    /// # Errors
+    /// [`CoreError::Conversion`] for an impossible transfer syntax conversion, or I/O errors.
+    pub fn begin(doc: &Document, opts: &WriteOptions, mut out: W) -> CoreResult<Self> {
+        let (uid, kind) = output_syntax(doc, opts.syntax)?;
+        let meta = meta_dataset(doc, opts, &uid);
+        out.write_all(&[0u8; 128])?;
+        out.write_all(b"DICM")?;
         {
             let mut w = FileWriter {
-                em: Emitter::new(&doc.source, &mut enc, true, opts.rule),
-                layout,
+                em: Emitter::new(&doc.source, &mut out, true, opts.rule),
+                layout: Layout {
+                    explicit: true,
+                    explicit_lengths: true,
+                },
             };
-            w.dataset(&doc.dataset)?;
+            w.dataset(&meta)?;
         }
-        enc.finish()?;
-    } else {
-        let mut w = FileWriter {
-            em: Emitter::new(&doc.source, &mut out, kind.little(), opts.rule),
-            layout,
+        let body = if kind == Kind::Deflated {
+            Body::Deflate(flate2::write::DeflateEncoder::new(
+                out,
+                flate2::Compression::default(),
+            ))
+        } else {
+            Body::Plain(out)
         };
-        w.dataset(&doc.dataset)?;
+        Ok(Output {
+            body,
+            kind,
+            explicit_lengths: opts.explicit_lengths,
+            rule: opts.rule,
+        })
     }
-    out.flush()?;
+
+    /// Writes the top-level elements of `doc` whose tags satisfy `wanted`.
+    ///
+    /// # Errors
+    /// I/O errors of the source or the destination.
+    pub fn elements(&mut self, doc: &Document, wanted: impl Fn(u32) -> bool) -> CoreResult<()> {
+        let little = self.kind.little() || self.kind == Kind::Deflated;
+        let mut w = FileWriter {
+            em: Emitter::new(&doc.source, &mut self.body, little, self.rule),
+            layout: Layout {
+                explicit: self.kind.explicit(),
+                explicit_lengths: self.explicit_lengths,
+            },
+        };
+        w.dataset_filtered(&doc.dataset, &wanted)
+    }
+
+    /// Completes the dataset (and the deflate stream) and returns the destination.
+    ///
+    /// # Errors
+    /// I/O errors of the destination.
+    pub fn finish(self) -> CoreResult<W> {
+        let mut out = match self.body {
+            Body::Plain(w) => w,
+            Body::Deflate(enc) => enc.finish()?,
+        };
+        out.flush()?;
+        Ok(out)
+    }
+}
+
+/// Writes `doc` as a DICOM file with a regenerated meta header to `out`.
+///
+/// # Errors
+/// [`CoreError::Conversion`] for an impossible transfer syntax conversion, or I/O errors.
+pub fn write<W: Write>(doc: &Document, opts: &WriteOptions, out: W) -> CoreResult<()> {
+    let mut output = Output::begin(doc, opts, out)?;
+    output.elements(doc, |_| true)?;
+    output.finish()?;
     Ok(())
 }
 

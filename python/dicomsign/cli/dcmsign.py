@@ -14,6 +14,7 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import _core
 from ..engine import ensure_dictionary, write_options
@@ -22,6 +23,7 @@ from ..exceptions import (
     InputFileError,
     OutputFileError,
     SignatureCreationError,
+    SignatureNotFoundError,
     SupportFileError,
     TagFileError,
 )
@@ -36,7 +38,10 @@ from .dcmsign_options import (
     KeyFormat,
     parse_dcmsign_args,
 )
-from .dcmsign_report import print_removed, print_verification
+from .dcmsign_report import SKIPPED_WARNING, print_removed, print_verification
+
+if TYPE_CHECKING:
+    from ..signing import OutputRequest
 
 __all__ = ["main"]
 
@@ -180,8 +185,29 @@ def _write(doc: _core.Document, opts: DcmsignOptions, rule: str, logger: DcmtkLo
         else:
             doc.write(name, **kwargs)  # type: ignore[arg-type]
     except OSError as exc:
-        reason = os.strerror(exc.errno) if exc.errno else str(exc)
-        raise OutputFileError(f"{reason}: writing file: {name}") from None
+        raise _write_error(exc, name) from None
+
+
+def _direct_output(doc: _core.Document, opts: DcmsignOptions) -> OutputRequest | None:
+    """Where to write while signing (one pass), or None to write afterwards as DCMTK does:
+    for stdout, and when the conversion to the output transfer syntax is impossible (so that
+    the error comes after the signature, with its dump, as in DCMTK)."""
+    from ..signing import OutputRequest
+
+    name = opts.output_file
+    if not name or name == "-":
+        return None
+    syntax = _WRITE_XFERS[opts.write_transfer_syntax.name]
+    try:
+        doc.output_transfer_syntax(syntax=syntax)  # type: ignore[arg-type]
+    except OutputFileError:
+        return None
+    return OutputRequest(name, syntax, opts.explicit_length)  # type: ignore[arg-type]
+
+
+def _write_error(exc: OSError, name: str) -> OutputFileError:
+    reason = os.strerror(exc.errno) if exc.errno else str(exc)
+    return OutputFileError(f"{reason}: writing file: {name}")
 
 
 def _run(opts: DcmsignOptions, hooks: _Hooks, logger: DcmtkLogger) -> int:
@@ -197,36 +223,103 @@ def _run(opts: DcmsignOptions, hooks: _Hooks, logger: DcmtkLogger) -> int:
         if command in (Command.SIGN, Command.SIGN_ITEM):
             from .dcmsign_sign import sign
 
+            if opts.creates_timestamp_query:
+                # Refused rather than ignored: the query and UID files would silently be missing.
+                logger.fatal(
+                    "certified timestamps (--timestamp-file) are not supported by this version"
+                )
+                return ExitCode.COMMANDLINE_SYNTAX_ERROR
+
+            direct = _direct_output(doc, opts)
             try:
-                rule = sign(doc, opts, logger)
+                rule = sign(doc, opts, logger, output=direct)
             except SignatureCreationError as exc:
                 logger.error(exc.message)
                 return exc.exit_code
-            _write(doc, opts, rule, logger)
+            except OSError as exc:
+                # Raised while writing the output in the same pass as the signature.
+                logger.info(f"create output file {opts.output_file}")
+                raise _write_error(exc, opts.output_file or "") from None
+            if direct is None:
+                _write(doc, opts, rule, logger)
+            else:
+                logger.info(f"create output file {opts.output_file}")
             return ExitCode.NO_ERROR
         if command in (Command.REMOVE, Command.REMOVE_ALL):
-            from ..removal import RemovedSignature, remove_all, remove_by_uid
-
-            numbered = command is Command.REMOVE_ALL
-
-            def announce(sig: RemovedSignature) -> None:
-                print_removed([sig], logger, numbered=numbered, summary=False)
-
-            try:
-                if command is Command.REMOVE:
-                    logger.info("removing signature from sequence item.")
-                    remove_by_uid(doc, opts.signature_uid or "", warn=logger.warn, notify=announce)
-                else:
-                    logger.info("removing all signatures.")
-                    removed = remove_all(doc, warn=logger.warn, notify=announce)
-                    logger.info(f"{len(removed)} signatures found and removed from dataset.")
-            except DicomSignError as exc:
-                logger.error(exc.message)
-                return exc.exit_code
+            code = _remove(doc, opts, logger)
+            if code != ExitCode.NO_ERROR:
+                return code
             _write(doc, opts, "3.6", logger)
             return ExitCode.NO_ERROR
         logger.fatal("certified timestamps (--insert-timestamp) are not supported by this version")
         return ExitCode.COMMANDLINE_SYNTAX_ERROR
+
+
+class _SkippedNotices:
+    """DCMTK's warnings for the signature sequences inside Original Attributes Sequence during
+    ``+r``/``+ra``: each is printed when the search passes it, between the signatures."""
+
+    def __init__(self, doc: _core.Document, logger: DcmtkLogger) -> None:
+        from ..location import skipped_signature_containers, visiting_key
+
+        signatures, skipped = doc.signatures()
+        self.logger = logger
+        self.keys = [visiting_key(sig["container"]) for sig in signatures]
+        self.no_mac_id = [n for n, sig in enumerate(signatures, 1) if sig["mac_id"] is None]
+        containers = skipped_signature_containers(doc) if skipped else []
+        self.all = [visiting_key(container) for container in containers]
+        self.pending = list(self.all)
+
+    def before(self, number: int) -> None:
+        """Print the warnings the search passes before signature ``number`` (1-based)."""
+        key = self.keys[number - 1]
+        while self.pending and self.pending[0] < key:
+            self.pending.pop(0)
+            self.logger.warning(SKIPPED_WARNING)
+
+    def warn(self, text: str) -> None:
+        """Forward a removal warning (about the next signature without a MAC ID)."""
+        from ..removal import NO_MAC_ID_WARNING
+
+        if text == NO_MAC_ID_WARNING and self.no_mac_id:
+            self.before(self.no_mac_id.pop(0))
+        self.logger.warning(text)
+
+    def finish(self, *, again: bool = False) -> None:
+        """Print the warnings the search passes after the last signature; with ``again``, also
+        those of the second search DCMTK's ``+ra`` makes once it removed something."""
+        for _ in [*self.pending, *(self.all if again else [])]:
+            self.logger.warning(SKIPPED_WARNING)
+        self.pending = []
+
+
+def _remove(doc: _core.Document, opts: DcmsignOptions, logger: DcmtkLogger) -> int:
+    from ..removal import RemovedSignature, remove_all, remove_by_uid
+
+    numbered = opts.command is Command.REMOVE_ALL
+    notices = _SkippedNotices(doc, logger)
+
+    def announce(sig: RemovedSignature) -> None:
+        notices.before(sig.number)
+        print_removed([sig], logger, numbered=numbered, summary=False)
+
+    try:
+        if opts.command is Command.REMOVE:
+            logger.info("removing signature from sequence item.")
+            try:
+                remove_by_uid(doc, opts.signature_uid or "", warn=notices.warn, notify=announce)
+            except SignatureNotFoundError:
+                notices.finish()
+                raise
+        else:
+            logger.info("removing all signatures.")
+            removed = remove_all(doc, warn=notices.warn, notify=announce)
+            notices.finish(again=bool(removed))
+            logger.info(f"{len(removed)} signatures found and removed from dataset.")
+    except DicomSignError as exc:
+        logger.error(exc.message)
+        return exc.exit_code
+    return ExitCode.NO_ERROR
 
 
 def _verify(doc: _core.Document, opts: DcmsignOptions, hooks: _Hooks, logger: DcmtkLogger) -> int:
@@ -237,10 +330,11 @@ def _verify(doc: _core.Document, opts: DcmsignOptions, hooks: _Hooks, logger: Dc
     store = _trust_store(hooks, opts, logger)
     policy = VerificationPolicy(_POLICIES[opts.verification_policy.name])
     signatures, skipped = _digests(doc, opts)
-    for _ in range(skipped):
-        logger.warning(
-            "Found Digital Signature Sequence within the Original Attributes Sequence, ignoring."
-        )
+    containers: list[list[tuple[int, int]]] = []
+    if skipped:
+        from ..location import skipped_signature_containers
+
+        containers = skipped_signature_containers(doc)
     outcome = evaluate(
         signatures,
         trust=store,  # type: ignore[arg-type]
@@ -249,7 +343,7 @@ def _verify(doc: _core.Document, opts: DcmsignOptions, hooks: _Hooks, logger: Dc
         profile_check=profile_checker(doc, policy),
         skipped=skipped,
     )
-    return print_verification(outcome, logger)
+    return print_verification(outcome, logger, containers)
 
 
 def _digests(doc: _core.Document, opts: DcmsignOptions) -> tuple[list[_core.VerifiedDict], int]:

@@ -63,12 +63,10 @@ Deliberate differences
 * The header says ``$dicomsign: dcmsign v<version> <date> $`` and ``--version`` describes this
   build (Python, pydicom, cryptography and its OpenSSL).
 * ``--arguments`` masks the value of ``+pw/--use-passwd`` (DCMTK prints the password).
-* ``-t KEYWORD`` is resolved with pydicom's dictionary, its repeater entries (lowest tag of
-  the range, like DCMTK), DCMTK's ``RETIRED_<keyword>`` spelling and the few names only
-  DCMTK has: every keyword of DCMTK 3.6.7's public dictionary gives DCMTK's tag. We are more
-  lenient in two ways: keywords newer than DCMTK 3.6.7 and the bare keyword of a retired
-  attribute (DCMTK only knows ``RETIRED_...``) are accepted. Keywords of DCMTK's private
-  dictionary are not known.
+* ``-t KEYWORD`` knows exactly the names of DCMTK 3.6.7's public dictionary
+  (:func:`dicomsign.tags.tag_for_keyword`: retired attributes as ``RETIRED_<keyword>``, no
+  keyword newer than DCMTK 3.6.7), like ``-tf`` and ``--sign-item`` locations. The names of
+  DCMTK's private dictionary (``private.dic``) are not known.
 * ``-lc FILE``: DCMTK's checks and messages are reproduced (missing file, no settings, no
   ``log4cplus.`` settings, no ``log4cplus.rootLogger``); a valid file only sets the level named
   in ``log4cplus.rootLogger`` and a warning says that appenders and layouts are not supported.
@@ -125,7 +123,6 @@ APPLICATION_NAME = "dcmsign"
 APPLICATION_ABSTRACT = "Sign and Verify DICOM Files"
 #: Release date printed in the header; passed in by the caller when it knows better.
 RELEASE_DATE = "2026-11-24"
-_FALLBACK_VERSION = "0.1.0"
 _LONGCOL = 21
 _SHORTCOL = 4
 _SIGN_OR_SIGN_ITEM = "--sign or --sign-item"
@@ -335,13 +332,10 @@ class DcmsignParseHooks:
 
 
 def default_version() -> str:
-    """The installed ``dicomsign`` version, or ``"0.1.0"`` when it is not installed."""
-    from importlib import metadata  # imported lazily: ~10 ms, only needed here
+    """The dicomsign version (single-sourced from Cargo.toml through the extension)."""
+    from .._core import __version__
 
-    try:
-        return metadata.version("dicomsign")
-    except metadata.PackageNotFoundError:
-        return _FALLBACK_VERSION
+    return __version__
 
 
 def _package_version(name: str) -> str:

@@ -9,12 +9,13 @@ from cryptography import x509
 
 from .. import _core, keys
 from ..exitcodes import ExitCode
+from ..location import visiting_key
 from ..log import DcmtkLogger, LogLevel
 from ..removal import RemovedSignature
 from ..tags import format_tag
 from ..verification import Check, Outcome
 
-__all__ = ["print_removed", "print_verification"]
+__all__ = ["SKIPPED_WARNING", "print_removed", "print_verification"]
 
 _LABEL = 28  # "  Signature Verification      : " is the label padded to 28 columns.
 
@@ -78,16 +79,38 @@ def _details(check: Check) -> list[str]:
     return lines
 
 
-def print_verification(outcome: Outcome, logger: DcmtkLogger) -> int:
-    """Print what DCMTK prints while verifying and return the exit code."""
+#: DCMTK's warning for a Digital Signatures Sequence inside Original Attributes Sequence.
+SKIPPED_WARNING = (
+    "Found Digital Signature Sequence within the Original Attributes Sequence, ignoring."
+)
+
+
+def print_verification(
+    outcome: Outcome,
+    logger: DcmtkLogger,
+    skipped: Sequence[Sequence[tuple[int, int]]] = (),
+) -> int:
+    """Print what DCMTK prints while verifying and return the exit code.
+
+    ``skipped`` are the containers of the Digital Signatures Sequences inside Original
+    Attributes Sequence (:func:`dicomsign.location.skipped_signature_containers`): each one's
+    warning is printed where DCMTK's search passes it, between the signatures.
+    """
     verbose = logger.is_enabled(LogLevel.INFO)
+    pending = [visiting_key(container) for container in skipped]
     for check in outcome.checks:
+        key = visiting_key(check.info.container)
+        while pending and pending[0] < key:
+            pending.pop(0)
+            logger.warning(SKIPPED_WARNING)
         for warning in check.warnings:
             logger.warning(warning)
         logger.warning(f"Signature #{check.info.number} UID={check.info.uid or ''}")
         if verbose:
             for line in _details(check):
                 logger.info(line)
+        for notice in check.notices:
+            logger.warning(notice)
         logger.warning(_label("Signature Verification", verbose) + check.result)
         if check.timestamp is not None:
             level, text = check.timestamp
@@ -95,6 +118,8 @@ def print_verification(outcome: Outcome, logger: DcmtkLogger) -> int:
                 LogLevel.WARN if level == "W" else LogLevel.INFO,
                 _label("Certified timestamp", verbose) + text,
             )
+    for _ in pending:
+        logger.warning(SKIPPED_WARNING)
     report = outcome.report
     if not report.signatures:
         if report.exit_code == ExitCode.NO_ERROR:

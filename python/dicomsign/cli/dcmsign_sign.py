@@ -7,7 +7,7 @@ from collections.abc import Callable
 from .. import _core, keys
 from ..log import DcmtkLogger
 from ..profiles import Profile
-from ..signing import sign_document
+from ..signing import OutputRequest, sign_document
 from ..verification import Check, VerificationPolicy
 from .dcmsign_options import Command, DcmsignOptions, KeyFormat, PasswordMode
 
@@ -34,8 +34,16 @@ def _password(opts: DcmsignOptions) -> keys.Password:
     return keys.Password.prompt()
 
 
-def sign(doc: _core.Document, opts: DcmsignOptions, logger: DcmtkLogger) -> str:
+def sign(
+    doc: _core.Document,
+    opts: DcmsignOptions,
+    logger: DcmtkLogger,
+    *,
+    output: OutputRequest | None = None,
+) -> str:
     """Create the signature the options ask for; returns the value rule to write with.
+
+    With ``output``, the signed document is written there while signing (one pass).
 
     Raises
     ------
@@ -63,7 +71,9 @@ def sign(doc: _core.Document, opts: DcmsignOptions, logger: DcmtkLogger) -> str:
         container = resolve_location(doc, opts.item_location or "")
     tags: tuple[int, ...] | None = None
     if opts.tags or opts.tag_file_tags:
-        tags = tuple(opts.tags) + tuple(opts.tag_file_tags or ())
+        # DCMTK's list: the tag file's tags in file order, then the -t values right to left
+        # (the order in which it names absent ones).
+        tags = tuple(opts.tag_file_tags or ()) + tuple(reversed(opts.tags))
     created = sign_document(
         doc,
         signer,
@@ -77,6 +87,7 @@ def sign(doc: _core.Document, opts: DcmsignOptions, logger: DcmtkLogger) -> str:
         rule=SIGNING_RULE,  # type: ignore[arg-type]
         dump=opts.dump_file,
         warn=logger.warn,
+        output=output,
     )
     logger.debug(
         f"DcmSignature::createSignature(): {created.algorithm} MAC = {created.digest.hex()}"

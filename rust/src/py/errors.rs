@@ -8,6 +8,7 @@ use crate::error::CoreError;
 pyo3::import_exception!(dicomsign.exceptions, DicomFormatError);
 pyo3::import_exception!(dicomsign.exceptions, OutputFileError);
 pyo3::import_exception!(dicomsign.exceptions, StreamError);
+pyo3::import_exception!(dicomsign.exceptions, SupportFileError);
 
 /// Wrapper so that `?` converts core errors in the bindings.
 pub struct PyCoreError(pub CoreError);
@@ -31,6 +32,7 @@ impl From<PyCoreError> for PyErr {
                 t,
             )),
             CoreError::Conversion(m) => OutputFileError::new_err(m),
+            CoreError::Dump(m) => SupportFileError::new_err(m),
         }
     }
 }
@@ -64,5 +66,12 @@ fn errno(e: &std::io::Error) -> i32 {
         ErrorKind::StorageFull => 28,
         ErrorKind::ReadOnlyFilesystem => 30,
         _ => 0,
+    }
+}
+
+impl From<CoreError> for PyErr {
+    #[cold]
+    fn from(e: CoreError) -> PyErr {
+        PyCoreError(e).into()
     }
 }

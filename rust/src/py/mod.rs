@@ -4,7 +4,6 @@
 mod convert;
 mod errors;
 
-use std::io::BufWriter;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -12,13 +11,14 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
 
-use crate::digest::{HashSink, Hasher, MacAlgorithm};
-use crate::encode::{self, MacEncoding, Selection, StreamOptions};
+use crate::digest::{Hasher, MacAlgorithm};
+use crate::encode::{MacEncoding, Selection, StreamOptions};
 use crate::error::CoreError;
 use crate::model::Dataset;
 use crate::normalize::Rule;
 use crate::reader::{self, Document, ReadMode, ReadOptions, ReadXfer};
 use crate::signatures::{self, PathError, SignatureRef};
+use crate::signer::{self, DigestParams};
 use crate::source::Source;
 use crate::writer::{self, OutputSyntax, WriteOptions};
 use crate::{dict, syntax, tag};
@@ -73,8 +73,7 @@ fn read_options(read_mode: &str, read_xfer: &str, convert_un: bool) -> PyResult<
 
 /// Options for computing a MAC stream digest, checked and converted while attached.
 struct DigestRequest {
-    algorithm: MacAlgorithm,
-    stream: StreamOptions,
+    params: DigestParams,
     dump: Option<PathBuf>,
 }
 
@@ -89,60 +88,17 @@ fn digest_request(
         PyValueError::new_err("unable to use the selected transfer syntax for MAC computation")
     })?;
     Ok(DigestRequest {
-        algorithm: algorithm_of(algorithm)?,
-        stream: StreamOptions {
-            encoding,
-            encapsulated,
-            old_format,
-            rule: rule_of(rule)?,
+        params: DigestParams {
+            algorithm: algorithm_of(algorithm)?,
+            stream: StreamOptions {
+                encoding,
+                encapsulated,
+                old_format,
+                rule: rule_of(rule)?,
+            },
         },
         dump,
     })
-}
-
-/// Computes the digest of a MAC stream; returns (digest, tags encoded, ambiguous). The dump,
-/// when asked for, is written to a temporary file renamed over the target only on success.
-fn run_digest(
-    doc: &Document,
-    container: &Dataset,
-    selection: Selection<'_>,
-    sig_item: &Dataset,
-    req: &DigestRequest,
-) -> Result<(Vec<u8>, Vec<u32>, bool), CoreError> {
-    let Some(path) = &req.dump else {
-        let mut sink = HashSink::new(req.algorithm, None);
-        let report = encode::mac_stream(
-            &doc.source,
-            container,
-            selection,
-            sig_item,
-            req.stream,
-            &mut sink,
-        )?;
-        return Ok((sink.finish()?, report.tags, report.ambiguous));
-    };
-    let dump_error = |e: std::io::Error| {
-        CoreError::Io(std::io::Error::new(
-            e.kind(),
-            format!("unable to create dump file: {e}"),
-        ))
-    };
-    let tmp = writer::temporary_beside(path).map_err(dump_error)?;
-    let result = {
-        let mut writer = BufWriter::new(tmp.as_file());
-        let mut sink = HashSink::new(req.algorithm, Some(&mut writer));
-        let report = encode::mac_stream(
-            &doc.source,
-            container,
-            selection,
-            sig_item,
-            req.stream,
-            &mut sink,
-        )?;
-        (sink.finish()?, report.tags, report.ambiguous)
-    };
-    tmp.persist(path).map_err(|e| dump_error(e.error))?;
-    Ok(result)
 }
 
 /// A DICOM document opened by the engine: DCMTK's in-memory model with large values left in
@@ -279,7 +235,14 @@ impl PyDocument {
             let doc = self.lock();
             let r = SignatureRef { container, index };
             let (c, sig) = signatures::signature_item(&doc.dataset, &r)?;
-            Ok(run_digest(&doc, c, Selection::Tags(&tags), sig, &req)?)
+            Ok(signer::digest_stream(
+                &doc.source,
+                c,
+                Selection::Tags(&tags),
+                sig,
+                req.params,
+                req.dump.as_deref(),
+            )?)
         })?;
         Ok((PyBytes::new(py, &digest), ambiguous))
     }
@@ -311,9 +274,80 @@ impl PyDocument {
                 Some(t) => Selection::Tags(t),
                 None => Selection::All,
             };
-            Ok(run_digest(&doc, c, sel, &item, &req)?)
+            Ok(signer::digest_stream(
+                &doc.source,
+                c,
+                sel,
+                &item,
+                req.params,
+                req.dump.as_deref(),
+            )?)
         })?;
         Ok((PyBytes::new(py, &digest), encoded, ambiguous))
+    }
+
+    /// Signs the main dataset and writes the result to `path` in one pass: the file is
+    /// written while the MAC is hashed, then `sign(digest) -> bytes` is called and the
+    /// Digital Signatures Sequence written. `tags` are the elements to sign, `mac_item` the
+    /// new MAC Parameters item and `sig_item` the new Digital Signatures item without its
+    /// Signature (both as records). Returns `(digest, tags encoded, ambiguous)`.
+    #[pyo3(signature = (tags, mac_item, sig_item, sign, path, /, *, algorithm, transfer_syntax, old_format = false, rule = "3.7", dump = None, syntax = "same", explicit_lengths = true, implementation_class_uid, implementation_version_name, fallback_instance_uid))]
+    #[allow(clippy::too_many_arguments)]
+    fn sign_and_write<'py>(
+        &self,
+        py: Python<'py>,
+        tags: Vec<u32>,
+        mac_item: &Bound<'py, PyAny>,
+        sig_item: &Bound<'py, PyAny>,
+        sign: Py<PyAny>,
+        path: PathBuf,
+        algorithm: &str,
+        transfer_syntax: &str,
+        old_format: bool,
+        rule: &str,
+        dump: Option<PathBuf>,
+        syntax: &str,
+        explicit_lengths: bool,
+        implementation_class_uid: String,
+        implementation_version_name: String,
+        fallback_instance_uid: String,
+    ) -> PyResult<(Bound<'py, PyBytes>, Vec<u32>, bool)> {
+        let req = digest_request(algorithm, transfer_syntax, old_format, rule, dump)?;
+        let wopts = write_options(
+            syntax,
+            explicit_lengths,
+            rule,
+            implementation_class_uid,
+            implementation_version_name,
+            fallback_instance_uid,
+        )?;
+        let mac = convert::dataset_from_records(mac_item)?;
+        let sig = convert::dataset_from_records(sig_item)?;
+        let (digest, encoded, ambiguous) = py.detach(|| -> PyResult<_> {
+            let mut doc = self.lock();
+            signer::sign_and_write(
+                &mut doc,
+                &tags,
+                mac,
+                sig,
+                req.params,
+                req.dump.as_deref(),
+                &wopts,
+                &path,
+                |digest: &[u8]| -> PyResult<Vec<u8>> {
+                    Python::attach(|py| {
+                        let out = sign.call1(py, (PyBytes::new(py, digest),))?;
+                        out.extract::<Vec<u8>>(py)
+                    })
+                },
+            )
+        })?;
+        Ok((PyBytes::new(py, &digest), encoded, ambiguous))
+    }
+
+    /// True when `sign_and_write` can be used (no group length covers the signatures).
+    fn can_sign_and_write(&self) -> bool {
+        signer::can_split(&self.lock())
     }
 
     /// Checks that `container` names an item; raises LocationError otherwise.
@@ -416,14 +450,14 @@ impl PyDocument {
         implementation_version_name: String,
         fallback_instance_uid: String,
     ) -> PyResult<()> {
-        let opts = WriteOptions {
-            syntax: output_syntax_of(syntax)?,
+        let opts = write_options(
+            syntax,
             explicit_lengths,
-            rule: rule_of(rule)?,
+            rule,
             implementation_class_uid,
             implementation_version_name,
             fallback_instance_uid,
-        };
+        )?;
         py.detach(|| -> PyCoreResult<()> {
             let doc = self.lock();
             Ok(writer::write_file(&doc, &opts, &path)?)
@@ -444,14 +478,14 @@ impl PyDocument {
         implementation_version_name: String,
         fallback_instance_uid: String,
     ) -> PyResult<Bound<'py, PyBytes>> {
-        let opts = WriteOptions {
-            syntax: output_syntax_of(syntax)?,
+        let opts = write_options(
+            syntax,
             explicit_lengths,
-            rule: rule_of(rule)?,
+            rule,
             implementation_class_uid,
             implementation_version_name,
             fallback_instance_uid,
-        };
+        )?;
         let out = py.detach(|| -> PyCoreResult<Vec<u8>> {
             let doc = self.lock();
             let mut v = Vec::new();
@@ -460,6 +494,25 @@ impl PyDocument {
         })?;
         Ok(PyBytes::new(py, &out))
     }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn write_options(
+    syntax: &str,
+    explicit_lengths: bool,
+    rule: &str,
+    implementation_class_uid: String,
+    implementation_version_name: String,
+    fallback_instance_uid: String,
+) -> PyResult<WriteOptions> {
+    Ok(WriteOptions {
+        syntax: output_syntax_of(syntax)?,
+        explicit_lengths,
+        rule: rule_of(rule)?,
+        implementation_class_uid,
+        implementation_version_name,
+        fallback_instance_uid,
+    })
 }
 
 fn output_syntax_of(s: &str) -> PyResult<OutputSyntax> {

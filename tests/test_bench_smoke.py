@@ -1,0 +1,121 @@
+"""Smoke test of the benchmark comparison (benches/compare_dcmtk.py): its input generators at
+tiny sizes, and one round of the comparison with DCMTK on the small CT file only. No timing is
+checked, only that everything was measured and reported."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pydicom
+import pytest
+from pydicom.encaps import generate_fragments
+
+BENCHES = Path(__file__).resolve().parent.parent / "benches"
+KIB = 1024
+
+
+@pytest.fixture(scope="session")
+def compare() -> ModuleType:
+    """The comparison script, imported as a module."""
+    if str(BENCHES) not in sys.path:
+        sys.path.insert(0, str(BENCHES))
+    return importlib.import_module("compare_dcmtk")
+
+
+@pytest.fixture(scope="session")
+def tiny(compare: ModuleType) -> Any:
+    """Tiny input sizes."""
+    return compare.Sizes(medium=256 * KIB, large=512 * KIB, fragments=16, frame_side=64)
+
+
+@pytest.fixture(scope="session")
+def tiny_inputs(
+    compare: ModuleType, tiny: Any, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Path]:
+    """Every input of the comparison at tiny sizes, by key."""
+    cache = tmp_path_factory.mktemp("bench-cache")
+    return {s.key: compare.generate(s, cache).path for s in compare.input_specs(tiny)}
+
+
+def test_generated_inputs_are_valid_dicom(tiny_inputs: dict[str, Path]) -> None:
+    assert set(tiny_inputs) == {
+        "small",
+        "fragments",
+        "single-medium",
+        "multi-medium",
+        "single-large",
+        "multi-large",
+    }
+    small = pydicom.dcmread(tiny_inputs["small"])
+    assert small.Modality == "CT" and small.ReferencedImageSequence[1].ReferencedSOPInstanceUID
+    assert 35_000 < tiny_inputs["small"].stat().st_size < 45_000
+    for key, size in [("single-medium", 256 * KIB), ("single-large", 512 * KIB)]:
+        ds = pydicom.dcmread(tiny_inputs[key])
+        assert ds.file_meta.TransferSyntaxUID == "1.2.840.10008.1.2.1"
+        assert len(ds.PixelData) == ds.Rows * ds.Columns * 2 == size
+    for key, frames in [("multi-medium", 32), ("multi-large", 64)]:
+        ds = pydicom.dcmread(tiny_inputs[key])
+        assert ds.NumberOfFrames == frames == len(ds.PerFrameFunctionalGroupsSequence)
+        assert len(ds.PixelData) == frames * 64 * 64 * 2
+    rle = pydicom.dcmread(tiny_inputs["fragments"])
+    assert rle.file_meta.TransferSyntaxUID == "1.2.840.10008.1.2.5"
+    items = list(generate_fragments(rle.PixelData))
+    assert len(items) == 1 + 16 == 1 + rle.NumberOfFrames
+    offsets = [int.from_bytes(items[0][i : i + 4], "little") for i in range(0, 64, 4)]
+    assert offsets == [sum(8 + len(f) for f in items[1:n]) for n in range(1, 17)]
+
+
+def test_generators_are_deterministic(
+    compare: ModuleType, tiny: Any, tiny_inputs: dict[str, Path], tmp_path: Path
+) -> None:
+    for spec in compare.input_specs(tiny):
+        if spec.key in ("small", "fragments", "multi-medium"):
+            again = compare.generate(spec, tmp_path).path
+            assert again.read_bytes() == tiny_inputs[spec.key].read_bytes()
+
+
+def test_quick_comparison_on_the_small_file(
+    compare: ModuleType, tiny: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["--quick", "--rounds", "1", "--only", "small"]
+    argv += ["--cache", str(tmp_path / "cache"), "--results", str(tmp_path / "results")]
+    assert compare.main(argv, sizes=tiny) == 0
+    out = capsys.readouterr().out
+    assert "ours/DCMTK" in out and "ours/openssl" in out
+    assert out.count("target: ") == 10
+    assert out.count("not measured") == 7
+    (report,) = (tmp_path / "results").glob("*.json")
+    document = json.loads(report.read_text())
+    assert document["machine"]["cores"] >= 1 and document["machine"]["cpu_model"]
+    assert "$dcmtk:" in document["tools"]["DCMTK"]
+    assert "$dicomsign:" in document["tools"]["ours"]
+    assert [(c["operation"], c["input"]) for c in document["cases"]] == [
+        ("sign", "small"),
+        ("verify", "small"),
+    ]
+    for case in document["cases"]:
+        for tool in ("DCMTK", "ours", "openssl"):
+            (run,) = case["runs"][tool]
+            assert run["exit"] == 0 and run["wall_s"] > 0 and run["peak_rss_mib"] > 0
+    measured = [t for t in document["targets"] if t["value"] is not None]
+    assert [t["description"] for t in measured] == [
+        "peak RSS of ours, any input (MiB)",
+        "small file verify, start-up included, ours/DCMTK",
+        "small file sign, start-up included, ours/DCMTK",
+    ]
+
+
+def test_a_failing_tool_is_an_error(
+    compare: ModuleType, tiny_inputs: dict[str, Path], tmp_path: Path
+) -> None:
+    inp = compare.Input("small", "CT, small", tiny_inputs["small"])
+    tools = compare.Tools.find()
+    broken = compare.Tools(["false"], tools.ours, tools.openssl)
+    pki = compare.make_identity(tmp_path / "pki")
+    with pytest.raises(compare.BenchError, match="DCMTK failed to sign"):
+        compare.measure(compare.Case("sign", inp, "SHA256"), broken, pki, tmp_path, 1)
