@@ -23,4 +23,5 @@ fi
   "pytest>=8" "pytest-benchmark>=4" "ruff>=0.5" "mypy>=1.10"
 VIRTUAL_ENV="$PWD/.venv" PATH="$PWD/.venv/bin:$PATH" \
   .venv/bin/maturin develop --release --quiet 2>&1 | grep -v "^📦\|^🔗\|^🐍\|^✏️" || true
+.venv/bin/python -m compileall -q python/dicomsign
 .venv/bin/python -c "import dicomsign; print('setup: dicomsign', dicomsign.__version__, 'ready')"

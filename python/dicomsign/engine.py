@@ -1,19 +1,20 @@
-"""Access to the Rust engine (:mod:`dicomsign._core`) with the data dictionary loaded.
+"""Access to the Rust engine (:mod:`dicomsign._core`) with the data dictionary available.
 
 The engine needs the data dictionary (generated from pydicom's, shipped as
-``data/dictionary.tsv``) to give implicit-VR elements their VRs and to name tags; it is loaded
-once per process, on first use, without importing pydicom.
+``data/dictionary.tsv``) to give implicit-VR elements their VRs and to name tags. Its file is
+named to the engine once per process; the engine parses it only when it first needs it
+(reading explicit VR files never does), and pydicom is never imported for it.
 """
 
 from __future__ import annotations
 
-import uuid
-from importlib import resources
+import os
 from typing import Final
 
 from . import _core
 
 __all__ = [
+    "DICTIONARY_PATH",
     "IMPLEMENTATION_CLASS_UID",
     "IMPLEMENTATION_VERSION_NAME",
     "ensure_dictionary",
@@ -24,6 +25,9 @@ __all__ = [
 #: Implementation Class UID written into the meta header of files we write (a UUID-derived
 #: UID under the 2.25 root, fixed for this implementation).
 IMPLEMENTATION_CLASS_UID: Final = "2.25.184762963301727409521693212871843061097"
+
+#: The data dictionary table shipped with the package.
+DICTIONARY_PATH: Final = os.path.join(os.path.dirname(__file__), "data", "dictionary.tsv")
 
 
 def _version_name() -> str:
@@ -36,14 +40,23 @@ IMPLEMENTATION_VERSION_NAME: Final = _version_name()
 
 
 def ensure_dictionary() -> None:
-    """Load the data dictionary into the engine, once per process."""
+    """Name the data dictionary file to the engine, once per process.
+
+    Raises
+    ------
+    FileNotFoundError
+        When the package's data file is missing (a broken installation).
+    """
     if not _core.dictionary_loaded():
-        text = resources.files("dicomsign").joinpath("data/dictionary.tsv").read_text("utf-8")
-        _core.load_dictionary(text)
+        if not os.path.isfile(DICTIONARY_PATH):
+            raise FileNotFoundError(f"dicomsign data dictionary missing: {DICTIONARY_PATH}")
+        _core.set_dictionary_path(DICTIONARY_PATH)
 
 
 def new_uid() -> str:
     """Return a new globally unique UID under the ``2.25`` root (from a random UUID)."""
+    import uuid
+
     return f"2.25.{uuid.uuid4().int}"
 
 

@@ -222,7 +222,7 @@ impl Dictionary {
 }
 
 static GLOBAL: OnceLock<Dictionary> = OnceLock::new();
-static EMPTY: OnceLock<Dictionary> = OnceLock::new();
+static PATH: OnceLock<std::path::PathBuf> = OnceLock::new();
 
 /// Loads the process-wide dictionary once; later calls are ignored.
 ///
@@ -236,18 +236,26 @@ pub fn load(text: &str) -> CoreResult<()> {
     Ok(())
 }
 
-/// True once [`load`] succeeded.
-#[must_use]
-pub fn is_loaded() -> bool {
-    GLOBAL.get().is_some()
+/// Names the table file to load on first use (reading explicit VR files never needs it).
+pub fn set_path(path: std::path::PathBuf) {
+    let _ = PATH.set(path);
 }
 
-/// The process-wide dictionary (empty until [`load`] is called).
+/// True once a dictionary is loaded or its file is named.
+#[must_use]
+pub fn is_loaded() -> bool {
+    GLOBAL.get().is_some() || PATH.get().is_some()
+}
+
+/// The process-wide dictionary: the loaded one, else the named file parsed now, else empty.
 #[must_use]
 pub fn global() -> &'static Dictionary {
-    GLOBAL
-        .get()
-        .unwrap_or_else(|| EMPTY.get_or_init(Dictionary::default))
+    GLOBAL.get_or_init(|| {
+        PATH.get()
+            .and_then(|p| std::fs::read_to_string(p).ok())
+            .and_then(|text| Dictionary::parse(&text).ok())
+            .unwrap_or_default()
+    })
 }
 
 #[cfg(test)]

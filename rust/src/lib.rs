@@ -10,6 +10,7 @@ pub mod encode;
 pub mod error;
 pub mod model;
 pub mod normalize;
+pub mod pki;
 pub mod reader;
 pub mod signatures;
 pub mod signer;

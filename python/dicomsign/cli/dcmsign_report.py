@@ -4,16 +4,19 @@ and summaries, on the DCMTK-style logger."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from cryptography import x509
-
-from .. import _core, keys
+from .. import _core
 from ..exitcodes import ExitCode
 from ..location import visiting_key
 from ..log import DcmtkLogger, LogLevel
-from ..removal import RemovedSignature
 from ..tags import format_tag
-from ..verification import Check, Outcome
+
+if TYPE_CHECKING:
+    from cryptography import x509
+
+    from ..removal import RemovedSignature
+    from ..verification import Check, Outcome
 
 __all__ = ["SKIPPED_WARNING", "print_removed", "print_verification"]
 
@@ -32,6 +35,8 @@ def _xfer_text(uid: str | None) -> str:
 
 
 def _certificate_lines(cert: x509.Certificate | None) -> list[str]:
+    from .. import keys
+
     if cert is None or keys.key_type(cert) is keys.KeyType.NONE:
         return ["      none"]
     d = keys.certificate_details(cert)

@@ -214,6 +214,37 @@ impl PyDocument {
         Ok((list, skipped))
     }
 
+    /// The verification fast path: the UIDs of all signatures when every one is surely
+    /// valid against the trust files (`+cf`, `+uf`), else None (run the complete check).
+    /// The GIL is released throughout.
+    #[pyo3(signature = (trusted, untrusted, *, der = false, old_format = false))]
+    fn surely_valid(
+        &self,
+        py: Python<'_>,
+        trusted: Vec<PathBuf>,
+        untrusted: Vec<PathBuf>,
+        der: bool,
+        old_format: bool,
+    ) -> Option<Vec<String>> {
+        py.detach(|| {
+            let load = |paths: &[PathBuf]| -> Option<Vec<crate::pki::Certificate>> {
+                let mut all = Vec::new();
+                for p in paths {
+                    all.extend(crate::pki::read_certificates(p, der)?);
+                }
+                Some(all)
+            };
+            let trusted = load(&trusted)?;
+            let untrusted = load(&untrusted)?;
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .ok()
+                .and_then(|d| i64::try_from(d.as_secs()).ok())?;
+            let doc = self.lock();
+            crate::verify::surely_valid(&doc, old_format, &trusted, &untrusted, now)
+        })
+    }
+
     /// Digest of the MAC stream of an existing signature (verification); returns
     /// `(digest, ambiguous)`. Raises StreamError when the stream cannot be built.
     #[pyo3(signature = (container, index, /, *, algorithm, transfer_syntax, tags, old_format = false, rule = "3.6", dump = None))]
@@ -582,6 +613,12 @@ fn load_dictionary(text: &str) -> PyResult<()> {
     Ok(dict::load(text).map_err(PyCoreError)?)
 }
 
+/// Names the data dictionary file, loaded on first use.
+#[pyfunction]
+fn set_dictionary_path(path: PathBuf) {
+    dict::set_path(path);
+}
+
 /// True once the data dictionary is loaded.
 #[pyfunction]
 fn dictionary_loaded() -> bool {
@@ -645,8 +682,8 @@ mod _core {
 
     #[pymodule_export]
     use super::{
-        dictionary_loaded, load_dictionary, location_string, tag_for_keyword, tag_name,
-        transfer_syntax_name, verify_file, PyDocument, PyHasher,
+        dictionary_loaded, load_dictionary, location_string, set_dictionary_path, tag_for_keyword,
+        tag_name, transfer_syntax_name, verify_file, PyDocument, PyHasher,
     };
 
     #[pymodule_init]
