@@ -682,3 +682,47 @@ def test_alternate_chain_replaces_the_untrusted_cross_signed_path(
             pki.intermediate.certificate,
             pki.root.certificate,
         )
+
+
+# ------------------------------------------------------------------------------------------
+# The engine's verification fast path (rust/src/pki.rs) must be sound: whenever it is sure
+# that a chain is valid, the complete emulation (and DCMTK) must accept it too.
+
+
+def _fast_path(material: Material, pki: PKI, scenario: Scenario) -> list[str] | None:
+    from dicomsign.api import open_document
+
+    doc = open_document(material.signed[scenario.leaf])
+    return doc.surely_valid(
+        [str(_path(material, pki, label)) for label in scenario.trusted],
+        [str(_path(material, pki, label)) for label in scenario.untrusted],
+        der=scenario.der,
+    )
+
+
+FAST_PATH_SCENARIOS = [
+    s
+    for s in SCENARIOS
+    if not (s.directories or s.crls or s.crl_check)
+    and s.leaf not in ("expired", "not-yet-valid", "expired-and-revoked")
+]
+
+
+@pytest.mark.parametrize("scenario", FAST_PATH_SCENARIOS, ids=[s.id for s in FAST_PATH_SCENARIOS])
+def test_fast_path_is_sound(material: Material, pki: PKI, scenario: Scenario) -> None:
+    sure = _fast_path(material, pki, scenario)
+    if sure is not None:
+        assert scenario.expected is None, f"fast path accepted a chain OpenSSL rejects: {scenario}"
+        assert len(sure) == 1
+
+
+def test_fast_path_accepts_the_common_chains(material: Material, pki: PKI) -> None:
+    accepted = {
+        s.id for s in FAST_PATH_SCENARIOS if s.expected is None and _fast_path(material, pki, s)
+    }
+    assert {
+        "root-and-untrusted-intermediate",
+        "intermediate-given-as-trusted",
+        "root-also-untrusted",
+        "ecdsa-leaf",
+    } <= accepted

@@ -400,11 +400,12 @@ pub fn chain_surely_valid(
         if chain.len() > 20 {
             return false;
         }
-        let candidates: Vec<&Certificate> = untrusted
-            .iter()
-            .chain(trusted.iter())
-            .filter(|c| c.may_issue(last))
-            .collect();
+        let mut candidates: Vec<&Certificate> = Vec::new();
+        for c in untrusted.iter().chain(trusted.iter()) {
+            if c.may_issue(last) && !candidates.iter().any(|k| k.der == c.der) {
+                candidates.push(c);
+            }
+        }
         // One unambiguous issuer whose signature verifies, else the complete check decides.
         let [issuer] = candidates.as_slice() else {
             return false;
