@@ -342,8 +342,12 @@ def load_private_key(
     if content is None:
         raise error
     try:
+        # Like OpenSSL's PEM_read_bio_PrivateKey (DCMTK), do not run the RSA key consistency
+        # check (tens of milliseconds); the key is checked against its certificate instead.
         if der:
-            return serialization.load_der_private_key(crypto.trim_der(content), None)
+            return serialization.load_der_private_key(
+                crypto.trim_der(content), None, unsafe_skip_rsa_key_validation=True
+            )
         block = _first_block(content, _KEY_LABELS)
         if block is None or block.data is None:
             raise error
@@ -352,7 +356,9 @@ def load_private_key(
             secret = _password_bytes(password or Password.prompt(), ask)
             if secret is None:
                 raise error
-        return serialization.load_pem_private_key(block.text, secret)
+        return serialization.load_pem_private_key(
+            block.text, secret, unsafe_skip_rsa_key_validation=True
+        )
     except (ValueError, TypeError, UnicodeError) as exc:
         raise error from exc
     except Exception as exc:  # cryptography raises UnsupportedAlgorithm and Rust panics too

@@ -136,6 +136,9 @@ impl Source {
             }
             return Ok(());
         }
+        if len >= PIPELINE_THRESHOLD {
+            return self.pipelined_chunks(offset, len, f);
+        }
         buf.resize(CHUNK, 0);
         let mut pos = offset;
         let end = offset + len;
@@ -148,7 +151,106 @@ impl Source {
         }
         Ok(())
     }
+
+    /// Like [`Source::for_each_chunk`], with a reader thread that fills the next buffers while
+    /// `f` works on the current one, so that reading the file overlaps with hashing it.
+    fn pipelined_chunks<E: From<io::Error>>(
+        &self,
+        offset: u64,
+        len: u64,
+        mut f: impl FnMut(&mut [u8]) -> Result<(), E>,
+    ) -> Result<(), E> {
+        use std::sync::mpsc::sync_channel;
+        let (full_tx, full_rx) = sync_channel::<io::Result<(Vec<u8>, usize)>>(BUFFERS);
+        let (empty_tx, empty_rx) = sync_channel::<Vec<u8>>(BUFFERS);
+        for _ in 0..BUFFERS {
+            let _ = empty_tx.send(vec![0u8; CHUNK]);
+        }
+        std::thread::scope(|scope| {
+            scope.spawn(move || {
+                let mut pos = offset;
+                let end = offset + len;
+                while pos < end {
+                    // The consumer stopped (error or done): stop reading.
+                    let Ok(mut buf) = empty_rx.recv() else { return };
+                    #[allow(clippy::cast_possible_truncation)]
+                    let n = (end - pos).min(CHUNK as u64) as usize;
+                    let read = self.read_exact_at(pos, &mut buf[..n]).map(|()| (buf, n));
+                    let failed = read.is_err();
+                    if full_tx.send(read).is_err() || failed {
+                        return;
+                    }
+                    pos += n as u64;
+                }
+            });
+            // The channel ends are moved in and dropped on return, error or not, which
+            // releases a reader blocked on either channel before the scope joins it.
+            let consume = move || -> Result<(), E> {
+                for item in full_rx {
+                    let (mut buf, n) = item?;
+                    f(&mut buf[..n])?;
+                    let _ = empty_tx.send(buf);
+                }
+                Ok(())
+            };
+            consume()
+        })
+    }
 }
+
+/// Values at least this long are read by a second thread while being processed.
+const PIPELINE_THRESHOLD: u64 = 16 << 20;
+/// Buffers in flight between the reader thread and the consumer.
+const BUFFERS: usize = 4;
 
 /// Size of the chunks in which large values are streamed.
 pub const CHUNK: usize = 1 << 20;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn big_file(len: usize) -> (tempfile::NamedTempFile, Vec<u8>) {
+        let data: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        f.write_all(&data).unwrap();
+        f.flush().unwrap();
+        (f, data)
+    }
+
+    #[test]
+    fn pipelined_chunks_deliver_every_byte_in_order() {
+        let (file, data) = big_file((PIPELINE_THRESHOLD as usize) * 2 + 12345);
+        let src = Source::open(file.path()).unwrap();
+        let mut got = Vec::new();
+        let mut buf = Vec::new();
+        src.for_each_chunk::<io::Error>(7, data.len() as u64 - 7, &mut buf, |c| {
+            got.extend_from_slice(c);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(got, &data[7..]);
+    }
+
+    #[test]
+    fn a_consumer_error_stops_the_reader() {
+        let (file, data) = big_file((PIPELINE_THRESHOLD as usize) * 3);
+        let src = Source::open(file.path()).unwrap();
+        let mut calls = 0;
+        let mut buf = Vec::new();
+        let r = src.for_each_chunk::<io::Error>(0, data.len() as u64, &mut buf, |_| {
+            calls += 1;
+            if calls == 2 {
+                Err(io::Error::other("stop"))
+            } else {
+                Ok(())
+            }
+        });
+        assert_eq!(r.unwrap_err().to_string(), "stop");
+        assert_eq!(calls, 2);
+        // A range beyond the end of the file is an error, not a hang.
+        let r = src.for_each_chunk::<io::Error>(0, data.len() as u64 + 1, &mut buf, |_| Ok(()));
+        assert!(r.is_err());
+    }
+}

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -129,6 +128,8 @@ def _input_path(name: str) -> Iterator[str]:
     if name != "-":
         yield name
         return
+    import tempfile
+
     with tempfile.NamedTemporaryFile(prefix="dicomsign-stdin-") as tmp:
         shutil.copyfileobj(sys.stdin.buffer, tmp)
         tmp.flush()
@@ -176,6 +177,8 @@ def _write(doc: _core.Document, opts: DcmsignOptions, rule: str, logger: DcmtkLo
     }
     try:
         if name == "-":
+            import tempfile
+
             with tempfile.TemporaryDirectory(prefix="dicomsign-") as tmp:
                 target = os.path.join(tmp, "out.dcm")
                 doc.write(target, **kwargs)  # type: ignore[arg-type]
