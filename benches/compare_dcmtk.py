@@ -206,7 +206,7 @@ def generate(spec: InputSpec, cache: Path) -> Input:
     """Generate the input of ``spec`` in ``cache`` unless it is there already."""
     path = cache / spec.filename
     if not path.exists():
-        print(f"generating {path} ...", file=sys.stderr, flush=True)
+        print(f"generating {path} ...", flush=True)
         spec.make(path)
     return Input(spec.key, spec.label, path)
 
@@ -360,7 +360,7 @@ def format_table(results: Sequence[Result]) -> str:
 
 def format_target(t: Target) -> str:
     """One target line: the measured value, the limit, and whether it is met."""
-    value = "-" if t.value is None else f"{t.value:.2f}"
+    value = "-" if t.value is None else f"{t.value:.3f}"
     verdict = {None: "not measured", True: "met", False: "NOT met"}[t.met]
     return f"target: {t.description} <= {t.limit:g}: {value:>6}  {verdict}"
 
@@ -475,50 +475,57 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None, sizes: Sizes = Sizes()) -> int:
-    """Run the comparison; return the exit status."""
+    """Run the comparison; return the exit status.
+
+    When a tool fails, the cases measured so far are still printed and written, with the
+    error, and the status is 1.
+    """
     args = parse_args(argv)
     started = dt.datetime.now(dt.UTC)
     try:
         tools = Tools.find()
-        info: dict[str, Any] = {
-            "started": started.isoformat(),
-            "machine": machine(),
-            "tools": versions(tools),
-        }
-        specs = [
-            s
-            for s in input_specs(sizes)
-            if not (args.quick and s.large) and (not args.only or s.key in args.only)
-        ]
+    except SystemExit as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    info: dict[str, Any] = {
+        "started": started.isoformat(),
+        "machine": machine(),
+        "tools": versions(tools),
+    }
+    m = info["machine"]
+    print(
+        f"{m['cpu_model']}, {m['cores']} cores, load average {m['load_average'][0]:.2f}; "
+        f"{args.rounds} rounds",
+        flush=True,
+    )
+    for name, version in info["tools"].items():
+        print(f"{name}: {version}")
+    specs = [
+        s
+        for s in input_specs(sizes)
+        if not (args.quick and s.large) and (not args.only or s.key in args.only)
+    ]
+    results: list[Result] = []
+    error = None
+    try:
         args.cache.mkdir(parents=True, exist_ok=True)
         inputs = [generate(s, args.cache) for s in specs]
-        m = info["machine"]
-        print(
-            f"{m['cpu_model']}, {m['cores']} cores, load average {m['load_average'][0]:.2f}; "
-            f"{args.rounds} rounds",
-            flush=True,
-        )
-        for name, version in info["tools"].items():
-            print(f"{name}: {version}")
-        results = []
         with tempfile.TemporaryDirectory(dir=args.cache, prefix="work-") as tmp:
             work = Path(tmp)
             pki = make_identity(work / "pki")
             for case in plan(inputs):
-                print(
-                    f"  {case.operation} {case.input.label} {case.algorithm} ...",
-                    file=sys.stderr,
-                    flush=True,
-                )
+                print(f"  {case.operation} {case.input.label} {case.algorithm} ...", flush=True)
                 results.append(measure(case, tools, pki, work, args.rounds))
-    except (BenchError, OSError, SystemExit) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
+    except (BenchError, OSError) as e:
+        error = str(e)
     info["finished"] = dt.datetime.now(dt.UTC).isoformat()
     info["machine"]["load_average_end"] = list(os.getloadavg())
+    info["error"] = error
     settings = {"rounds": args.rounds, "quick": args.quick, "only": args.only}
     print()
     print(format_table(results))
+    load = info["machine"]["load_average_end"][0]
+    print(f"load average at the end: {load:.2f} (the comparison itself adds about 1)")
     print()
     for t in targets(results):
         print(format_target(t))
@@ -526,6 +533,9 @@ def main(argv: Sequence[str] | None = None, sizes: Sizes = Sizes()) -> int:
         report(results, info, settings), args.results, started.strftime("%Y%m%dT%H%M%SZ")
     )
     print(f"\nraw timings: {path}")
+    if error is not None:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     return 0
 
 

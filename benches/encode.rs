@@ -40,7 +40,8 @@ const MIB: usize = 1 << 20;
 fn load_dictionary() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("python/dicomsign/data/dictionary.tsv");
+        let path =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("python/dicomsign/data/dictionary.tsv");
         _core::dict::load(&std::fs::read_to_string(path).unwrap()).unwrap();
     });
 }
@@ -66,7 +67,11 @@ fn us(tag: u32, v: u16) -> Element {
 }
 
 fn ul(tag: u32, values: &[u32]) -> Element {
-    Element::new(tag, Vr::UL, values.iter().flat_map(|v| v.to_le_bytes()).collect())
+    Element::new(
+        tag,
+        Vr::UL,
+        values.iter().flat_map(|v| v.to_le_bytes()).collect(),
+    )
 }
 
 fn sequence(tag: u32, items: Vec<Dataset>) -> Element {
@@ -110,8 +115,16 @@ fn patient_study(sop_class: &str, instance: &str) -> Vec<Element> {
         text(0x0008_0070, Vr::LO, "Bench Medical Systems"),
         text(0x0010_0010, Vr::PN, "Bench^Encode"),
         text(0x0010_0020, Vr::LO, "PID000001"),
-        text(0x0020_000D, Vr::UI, "2.25.1000000000000000000000000000000010"),
-        text(0x0020_000E, Vr::UI, "2.25.1000000000000000000000000000000011"),
+        text(
+            0x0020_000D,
+            Vr::UI,
+            "2.25.1000000000000000000000000000000010",
+        ),
+        text(
+            0x0020_000E,
+            Vr::UI,
+            "2.25.1000000000000000000000000000000011",
+        ),
     ]
 }
 
@@ -126,7 +139,11 @@ fn small_ct() -> Dataset {
         .map(|n| {
             dataset(vec![
                 text(0x0008_1150, Vr::UI, CT_IMAGE),
-                text(0x0008_1155, Vr::UI, &format!("2.25.10000000000000000{n:02}")),
+                text(
+                    0x0008_1155,
+                    Vr::UI,
+                    &format!("2.25.10000000000000000{n:02}"),
+                ),
             ])
         })
         .collect();
@@ -157,7 +174,10 @@ fn single_frame(size: usize) -> Dataset {
     let rows = u16::try_from(size / (columns * 2)).unwrap();
     let mut e = patient_study(CT_IMAGE, "2.25.1000000000000000000000000000000001");
     e.extend(image_pixel(rows, 32768, 16));
-    e.push(pixel_data(Vr::OW, pattern(0, usize::from(rows) * columns * 2)));
+    e.push(pixel_data(
+        Vr::OW,
+        pattern(0, usize::from(rows) * columns * 2),
+    ));
     dataset(e)
 }
 

@@ -16,23 +16,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-import pydicom
 from dcmtk import dcmtk, ours
 
 __all__ = [
     "OUT",
     "Both",
     "Run",
-    "data_elements_signed",
-    "dump2dcm",
     "dcmodify",
     "dcmtk_sign",
+    "dump2dcm",
     "normalize",
+    "normalize_header",
     "ours_sign",
     "parallel",
     "purpose_dump",
     "run_both",
-    "signature_uids",
     "verify_both",
 ]
 
@@ -167,22 +165,6 @@ def dump2dcm(text: str, path: Path) -> Path:
     done = dcmtk("dump2dcm", source, path)
     assert done.returncode == 0, done.stderr
     return path
-
-
-def data_elements_signed(path: Path) -> list[list[int]]:
-    """Data Elements Signed of every MAC Parameters item of the main dataset, in order."""
-    ds = pydicom.dcmread(path)
-    result = []
-    for item in ds.get("MACParametersSequence", []):
-        value = item["DataElementsSigned"].value
-        result.append([int(t) for t in (value if isinstance(value, list) else [value])])
-    return result
-
-
-def signature_uids(path: Path) -> list[str]:
-    """Every Digital Signature UID in the file, in file order (``dcmdump +P``)."""
-    out = dcmtk("dcmdump", "-q", "+P", "0400,0100", path).stdout
-    return re.findall(r"\[([0-9.]+)\]", out)
 
 
 def purpose_dump(path: Path) -> str:

@@ -119,3 +119,24 @@ def test_a_failing_tool_is_an_error(
     pki = compare.make_identity(tmp_path / "pki")
     with pytest.raises(compare.BenchError, match="DCMTK failed to sign"):
         compare.measure(compare.Case("sign", inp, "SHA256"), broken, pki, tmp_path, 1)
+
+
+def test_a_failing_tool_makes_the_run_fail_after_reporting(
+    compare: ModuleType,
+    tiny: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    tools = compare.Tools.find()
+    broken = compare.Tools(tools.dcmtk, ["false"], tools.openssl)
+    monkeypatch.setattr(compare.Tools, "find", classmethod(lambda cls: broken))
+    argv = ["--rounds", "1", "--only", "small"]
+    argv += ["--cache", str(tmp_path / "cache"), "--results", str(tmp_path / "results")]
+    assert compare.main(argv, sizes=tiny) == 1
+    captured = capsys.readouterr()
+    assert "error: ours failed to sign" in captured.err
+    assert captured.out.count("target: ") == 10
+    (report,) = (tmp_path / "results").glob("*.json")
+    document = json.loads(report.read_text())
+    assert document["cases"] == [] and "ours failed to sign" in document["error"]

@@ -704,6 +704,14 @@ TAG_VALUES = [
     "Item",
     "SOPInstanceUID",
     "ROIArea",
+    "SyntheticData",
+    "CurveData",
+    "RETIRED_CurveData",
+    "DoseValue",
+    "RETIRED_DoseValue",
+    "RETIRED_",
+    "RETIRED_RETIRED_CurveData",
+    "CurrentFrameFunctionalGroupsSequence",
 ]
 
 
@@ -752,6 +760,23 @@ def test_every_dcmtk_public_keyword_resolves_to_the_same_tag() -> None:
         n: (t, parse_tag_argument(n)) for n, t in names.items() if parse_tag_argument(n) != t
     }
     assert mismatches == {}
+
+
+def test_no_other_name_resolves() -> None:
+    # Every pydicom keyword, bare or with DCMTK's retired prefix, and every DCMTK name without
+    # its prefix: only DCMTK's own names are known (keywords newer than DCMTK 3.6.7, bare
+    # retired keywords and RETIRED_ on current attributes are not).
+    from pydicom._dicom_dict import DicomDictionary, RepeatersDictionary
+
+    names = _dcmtk_dictionary()
+    keywords = {e[4] for e in DicomDictionary.values()} | {
+        e[4] for e in RepeatersDictionary.values()
+    }
+    candidates = keywords | {f"RETIRED_{k}" for k in keywords}
+    candidates |= {n.removeprefix("RETIRED_") for n in names} | {f"RETIRED_{n}" for n in names}
+    others = sorted(n for n in candidates if n and n not in names)
+    assert len(others) > 5000
+    assert [n for n in others if parse_tag_argument(n) is not None] == []
 
 
 def test_hex_tag_scanning_matches_glibc_sscanf() -> None:

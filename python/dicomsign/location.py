@@ -33,15 +33,13 @@ parse error only when it is reached.
 
 from __future__ import annotations
 
-import enum
-import string
 from collections.abc import Sequence
 from typing import Final, NoReturn
 
 from . import _core
 from .engine import ensure_dictionary
 from .exceptions import SignatureCreationError
-from .tags import _scan_tag_pair, dcmtk_keyword_tag, format_tag
+from .tags import TokenKind, dcmtk_keyword_tag, format_tag, read_token
 
 __all__ = [
     "format_location",
@@ -51,59 +49,9 @@ __all__ = [
     "visiting_key",
 ]
 
-_C_WHITESPACE: Final = frozenset(" \t\n\v\f\r")
-_DIGITS: Final = frozenset(string.digits)
-_KEYWORD_CHARACTERS: Final = frozenset(string.ascii_letters + string.digits)
-_ULONG_MAX: Final = 2**64 - 1
 _UINT32_MASK: Final = 0xFFFFFFFF
 _ORIGINAL_ATTRIBUTES_SEQUENCE: Final = 0x04000561
 _DIGITAL_SIGNATURES_SEQUENCE: Final = 0xFFFAFFFA
-
-
-class _Kind(enum.Enum):
-    """Token kinds of ``DcmSignatureHelper::readNextToken``."""
-
-    END = -1
-    ERROR = 0
-    TAG = 1
-    INDEX = 2
-    PERIOD = 3
-
-
-def _read_token(text: str, pos: int, log: list[str]) -> tuple[_Kind, int, int]:
-    """Read one token at ``pos``: (kind, position after it, tag or index value)."""
-    start = pos
-    while start < len(text) and text[start] in _C_WHITESPACE:
-        start += 1
-    if start == len(text):
-        return _Kind.END, pos, 0
-    first = text[start]
-    if first == ".":
-        # DCMTK moves one character on from where it started, not past the period.
-        return _Kind.PERIOD, pos + 1, 0
-    if first == "[":
-        end = start + 1
-        while end < len(text) and text[end] in _DIGITS:
-            end += 1
-        if end == start + 1 or end == len(text) or text[end] != "]":
-            return _Kind.ERROR, pos, 0
-        index = min(int(text[start + 1 : end]), _ULONG_MAX) & _UINT32_MASK
-        return _Kind.INDEX, end + 1, index
-    if first == "(":
-        close = text.find(")", start + 1)
-        tag = _scan_tag_pair(text[start + 1 :]) if close >= 0 else None
-        if tag is None:
-            return _Kind.ERROR, pos, 0
-        return _Kind.TAG, close + 1, tag
-    end = start
-    while end < len(text) and text[end] in _KEYWORD_CHARACTERS:
-        end += 1
-    keyword = text[start:end]
-    tag = dcmtk_keyword_tag(keyword)
-    if tag is None:
-        log.append(f"attribute name '{keyword}' unknown.")
-        return _Kind.ERROR, pos, 0
-    return _Kind.TAG, end, tag
 
 
 class _Walker:
@@ -173,24 +121,24 @@ def resolve_location(doc: _core.Document, text: str) -> list[tuple[int, int]]:
     text = text.split("\0", 1)[0]  # DCMTK reads a C string
     walker = _Walker(doc, text)
     pos = 0
-    expected = _Kind.TAG
+    expected = TokenKind.TAG
     finished = False
     while True:
-        kind, pos, value = _read_token(text, pos, walker.log)
-        if kind is _Kind.END:
+        kind, pos, value = read_token(text, pos, walker.log)
+        if kind is TokenKind.END:
             if not finished:
                 walker.fail(f"item location string '{text}' incomplete.")
             return walker.container
         if kind is not expected:
             walker.fail(f"parse error in item location string '{text}'")
-        if kind is _Kind.TAG:
+        if kind is TokenKind.TAG:
             walker.enter_sequence(value)
-            expected, finished = _Kind.INDEX, False
-        elif kind is _Kind.INDEX:
+            expected, finished = TokenKind.INDEX, False
+        elif kind is TokenKind.INDEX:
             walker.enter_item(value)
-            expected, finished = _Kind.PERIOD, True
+            expected, finished = TokenKind.PERIOD, True
         else:
-            expected, finished = _Kind.TAG, False
+            expected, finished = TokenKind.TAG, False
 
 
 def _is_index(value: object) -> bool:

@@ -521,14 +521,14 @@ def check_dataset(
             f"dataset not suitable for the selected security profile while creating signature "
             f"in {where}"
         )
-    if profile is Profile.SR_RSA and warn is not None:
-        if _text(doc, container, _VERIFICATION_FLAG) == "VERIFIED":
-            signatures, _skipped = doc.signatures()
-            if not any(
-                sig["container"] == container and sig["purpose"] == _VERIFICATION_PURPOSE
-                for sig in signatures
-            ):
-                warn(SR_VERIFICATION_MISSING)
+    verified = _text(doc, container, _VERIFICATION_FLAG) == "VERIFIED"
+    if profile is Profile.SR_RSA and warn is not None and verified:
+        signatures, _skipped = doc.signatures()
+        if not any(
+            sig["container"] == container and sig["purpose"] == _VERIFICATION_PURPOSE
+            for sig in signatures
+        ):
+            warn(SR_VERIFICATION_MISSING)
 
 
 def check_key(profile: Profile, signer: keys.Signer, where: str) -> None:

@@ -237,6 +237,13 @@ def _check_present(
         ]
         lines.append(f"Tag not found while creating signature in {where}")
         raise SignatureCreationError("\n".join(lines))
+    if tags is not None and not tags:
+        # DCMTK signs an empty Data Elements Signed for an empty tag file, and can never
+        # verify it (a bug).
+        raise SignatureCreationError(
+            "list of attributes to be signed is empty, nothing to sign "
+            f"while creating signature in {where}"
+        )
     if not selection:
         # DCMTK signs an empty Data Elements Signed here and can never verify it (a bug).
         raise SignatureCreationError(

@@ -2,8 +2,10 @@
 
 * ``-t/--tag``: ``gggg,eeee`` read like C's ``sscanf("%x,%x")`` (so ``8,18`` works and
   ``(0008,0018)`` does not), else a dictionary keyword;
-* ``-tf/--tag-file``: whitespace-separated tokens, each ``(gggg,eeee)`` (parentheses required) or
-  a keyword ``[A-Za-z0-9]+``; any other character is a syntax error (dcmsign-behaviour.md §9.2).
+* ``-tf/--tag-file``: the tokens of ``--sign-item`` locations (:func:`read_token`), each a tag
+  ``(gggg,eeee)`` (parentheses required, read with ``sscanf("%x,%x")``) or a keyword
+  ``[A-Za-z0-9]+``, with or without whitespace between them; anything else is a syntax error
+  (dcmsign-behaviour.md §9.2, checked against the real ``dcmsign``).
 
 Names are those of DCMTK 3.6.7's public dictionary (``dicom.dic``), for ``-t``, ``-tf`` and
 ``--sign-item`` locations alike: pydicom's keywords without the ones newer than DCMTK 3.6.7,
@@ -13,7 +15,7 @@ names only DCMTK has. pydicom is imported only when a keyword has to be resolved
 
 from __future__ import annotations
 
-import re
+import enum
 import string
 from pathlib import Path
 from typing import Final
@@ -22,17 +24,21 @@ from .exceptions import TagFileError
 from .exitcodes import ExitCode
 
 __all__ = [
+    "TokenKind",
     "dcmtk_keyword_tag",
     "format_tag",
     "parse_tag_argument",
     "read_tag_file",
+    "read_token",
     "tag_for_keyword",
 ]
 
 
-_C_WHITESPACE = " \t\n\v\f\r"
+_C_WHITESPACE: Final = " \t\n\v\f\r"
 _HEX_DIGITS = "0123456789abcdefABCDEF"
 _ULONG_MASK = 2**64 - 1
+_UINT32_MASK: Final = 0xFFFFFFFF
+_DIGITS: Final = frozenset(string.digits)
 _KEYWORD_CHARACTERS: Final = frozenset(string.ascii_letters + string.digits)
 
 
@@ -307,11 +313,71 @@ def format_tag(tag: int) -> str:
     return f"({tag >> 16:04x},{tag & 0xFFFF:04x})"
 
 
-_TOKEN = re.compile(r"\(([0-9A-Fa-f]{1,4}),([0-9A-Fa-f]{1,4})\)|([A-Za-z0-9]+)")
+class TokenKind(enum.Enum):
+    """Token kinds of DCMTK's ``DcmSignatureHelper::readNextToken``."""
+
+    END = -1
+    ERROR = 0
+    TAG = 1
+    INDEX = 2
+    PERIOD = 3
+
+
+def read_token(text: str, pos: int, log: list[str]) -> tuple[TokenKind, int, int]:
+    """Read one token of an item location or a tag file at ``pos``, as DCMTK does.
+
+    Whitespace (C's ``isspace``) is skipped first. A token is ``.``, an index ``[digits]``
+    (``sscanf("%lu")`` stored into 32 bits), a tag ``(HEX,HEX...)`` (``sscanf("%x,%x")`` on
+    the text after ``(``, anything up to the first ``)`` ignored) or a keyword, the longest run
+    of ASCII letters and digits (possibly empty), looked up with :func:`dcmtk_keyword_tag`; an
+    unknown keyword appends ``attribute name 'x' unknown.`` to ``log``.
+
+    Returns
+    -------
+    tuple of (TokenKind, int, int)
+        The kind, the position after the token and the tag or index value. After a period
+        the position is one character on from ``pos`` (DCMTK's quirk: whitespace before a
+        period makes it read the period twice).
+    """
+    start = pos
+    while start < len(text) and text[start] in _C_WHITESPACE:
+        start += 1
+    if start == len(text):
+        return TokenKind.END, pos, 0
+    first = text[start]
+    if first == ".":
+        return TokenKind.PERIOD, pos + 1, 0
+    if first == "[":
+        end = start + 1
+        while end < len(text) and text[end] in _DIGITS:
+            end += 1
+        if end == start + 1 or end == len(text) or text[end] != "]":
+            return TokenKind.ERROR, pos, 0
+        index = min(int(text[start + 1 : end]), _ULONG_MASK) & _UINT32_MASK
+        return TokenKind.INDEX, end + 1, index
+    if first == "(":
+        close = text.find(")", start + 1)
+        tag = _scan_tag_pair(text[start + 1 :]) if close >= 0 else None
+        if tag is None:
+            return TokenKind.ERROR, pos, 0
+        return TokenKind.TAG, close + 1, tag
+    end = start
+    while end < len(text) and text[end] in _KEYWORD_CHARACTERS:
+        end += 1
+    keyword = text[start:end]
+    tag = dcmtk_keyword_tag(keyword)
+    if tag is None:
+        log.append(f"attribute name '{keyword}' unknown.")
+        return TokenKind.ERROR, pos, 0
+    return TokenKind.TAG, end, tag
 
 
 def read_tag_file(path: str | Path) -> list[int]:
-    """Read a ``--tag-file``: whitespace-separated ``(gggg,eeee)`` tags and keywords.
+    """Read a ``--tag-file`` as DCMTK does.
+
+    The file is one C string (cut at its first NUL) of tokens (:func:`read_token`), each a tag
+    ``(gggg,eeee)`` or a keyword, optionally separated by whitespace; any other token (a
+    period, an index, an unknown keyword, a malformed tag) is a syntax error.
 
     Raises
     ------
@@ -325,23 +391,14 @@ def read_tag_file(path: str | Path) -> list[int]:
         raise TagFileError(
             f"file not found: {path}", exit_code=ExitCode.CANNOT_READ_TAG_FILE
         ) from None
+    text = text.split("\0", 1)[0]
     tags: list[int] = []
-    for token in text.split():
-        pos = 0
-        while pos < len(token):
-            m = _TOKEN.match(token, pos)
-            if m is None:
-                if token[pos] == "(":
-                    raise TagFileError(f"parse error in text file '{path}'")
-                raise TagFileError(f"attribute name '' unknown.\nparse error in text file '{path}'")
-            if m.group(3) is not None:
-                tag = dcmtk_keyword_tag(m.group(3))
-                if tag is None:
-                    raise TagFileError(
-                        f"attribute name '{m.group(3)}' unknown.\nparse error in text file '{path}'"
-                    )
-            else:
-                tag = (int(m.group(1), 16) << 16) | int(m.group(2), 16)
-            tags.append(tag)
-            pos = m.end()
-    return tags
+    log: list[str] = []
+    pos = 0
+    while True:
+        kind, pos, value = read_token(text, pos, log)
+        if kind is TokenKind.END:
+            return tags
+        if kind is not TokenKind.TAG:
+            raise TagFileError("\n".join([*log, f"parse error in text file '{path}'"]))
+        tags.append(value)

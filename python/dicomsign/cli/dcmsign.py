@@ -359,9 +359,7 @@ def _fast_verify(
         if opts.verification_policy.name == "VERIFY_IF_PRESENT":
             logger.warning("no signatures found in dataset.")
             return ExitCode.NO_ERROR
-        logger.error(
-            "no signatures found although required by the signature verification policy."
-        )
+        logger.error("no signatures found although required by the signature verification policy.")
         return ExitCode.NO_SIGNATURES_PRESENT
     for number, uid in enumerate(uids, 1):
         logger.warning(f"Signature #{number} UID={uid}")

@@ -70,7 +70,7 @@ def sign(
 
         container = resolve_location(doc, opts.item_location or "")
     tags: tuple[int, ...] | None = None
-    if opts.tags or opts.tag_file_tags:
+    if opts.tags or opts.tag_file_tags is not None:
         # DCMTK's list: the tag file's tags in file order, then the -t values right to left
         # (the order in which it names absent ones).
         tags = tuple(opts.tag_file_tags or ()) + tuple(reversed(opts.tags))
