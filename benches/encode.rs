@@ -329,6 +329,7 @@ fn write_case(case: Case, dir: &Path) -> PathBuf {
         dataset: case.dataset,
         transfer_syntax: case.syntax.to_string(),
         kind: case.kind,
+        warnings: Vec::new(),
     };
     let opts = WriteOptions {
         syntax: OutputSyntax::Same,

@@ -227,6 +227,17 @@ impl Certificate {
         }
     }
 
+    /// True for the keys DCMTK warns about: RSA and DSA below 1024 bits (the elliptic curves
+    /// this module knows are all at least 256 bits).
+    #[must_use]
+    pub fn has_weak_key(&self) -> bool {
+        match &self.key {
+            Key::Rsa(k) => k.n().bit_width() < 1024,
+            Key::Dsa(k) => k.components().p().bit_width() < 1024,
+            _ => false,
+        }
+    }
+
     /// notBefore and notAfter as Unix seconds.
     #[must_use]
     pub fn validity(&self) -> (i64, i64) {

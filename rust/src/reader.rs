@@ -84,6 +84,8 @@ pub struct Document {
     pub transfer_syntax: String,
     /// How the dataset was encoded.
     pub kind: Kind,
+    /// DCMTK's warnings while reading (odd lengths, order, duplicates, CP-246), in order.
+    pub warnings: Vec<String>,
 }
 
 struct Cursor<'a> {
@@ -220,7 +222,38 @@ struct Syntax {
 struct Reader<'a> {
     cur: Cursor<'a>,
     opts: ReadOptions,
-    dict: &'static dict::Dictionary,
+    warnings: Vec<String>,
+}
+
+/// DCMTK's value width of a VR (for "is not a multiple of" warnings).
+fn value_width(vr: Vr) -> u32 {
+    match vr {
+        Vr::OW | Vr::SS | Vr::US => 2,
+        Vr::AT | Vr::FL | Vr::OF | Vr::OL | Vr::SL | Vr::UL => 4,
+        Vr::FD | Vr::OD | Vr::OV | Vr::SV | Vr::UV => 8,
+        _ => 1,
+    }
+}
+
+/// DCMTK's warnings about a value length, logged while reading.
+fn length_warnings(t: u32, vr: Vr, len: u32, out: &mut Vec<String>) {
+    if len == UNDEFINED || vr == Vr::SQ || tag::group(t) == 0xFFFE {
+        return;
+    }
+    let width = value_width(vr);
+    if width > 1 && len % width != 0 {
+        out.push(format!(
+            "DcmItem: Length of element {} is not a multiple of {width} (VR={})",
+            tag::format(t),
+            vr.as_str()
+        ));
+    }
+    if len % 2 == 1 {
+        out.push(format!(
+            "DcmItem: Length of element {} is odd",
+            tag::format(t)
+        ));
+    }
 }
 
 /// Tags whose `xs` VR follows Pixel Representation (DCMTK's checkAndUpdateVR).
@@ -291,7 +324,8 @@ impl Reader<'_> {
 
     fn dict_vr(&self, ctx: &Context, t: u32) -> Option<Vr> {
         let creator = self.creator(ctx, t);
-        self.dict
+        // The dictionary is loaded on first use: explicit VR files never need it.
+        dict::global()
             .lookup_vr(t, creator.as_deref())
             .map(|d| resolve(t, d, ctx))
     }
@@ -325,7 +359,19 @@ impl Reader<'_> {
                 continue;
             }
             let (vr, len) = self.header(t, syn, &ctx)?;
+            length_warnings(t, vr, len, &mut self.warnings);
             let element = self.value(t, vr, len, syn, &mut ctx, depth)?;
+            if elements.iter().any(|e| e.tag == t) {
+                self.warnings.push(format!(
+                    "DcmItem: Element {} found twice in one data set or item, ignoring second entry",
+                    tag::format(t)
+                ));
+            } else if ctx.last_tag.is_some_and(|last| t < last) {
+                self.warnings.push(format!(
+                    "DcmItem: Dataset not in ascending tag order, at element {}",
+                    tag::format(t)
+                ));
+            }
             self.note(&element, &mut ctx);
             elements.push(element);
         }
@@ -412,6 +458,11 @@ impl Reader<'_> {
             }
             let item_syntax = if vr == Vr::UN && syn.explicit {
                 // CP-246: the items of an undefined-length UN are implicit VR little endian.
+                self.warnings.push(format!(
+                    "Found element {} with VR UN and undefined length, reading a sequence with \
+                     transfer syntax LittleEndianImplicit (CP-246)",
+                    tag::format(t)
+                ));
                 Syntax {
                     explicit: false,
                     little: true,
@@ -604,7 +655,7 @@ fn detect(src: &Source, pos: u64) -> Kind {
     }
 }
 
-fn read_meta(src: &Source, start: u64) -> CoreResult<(Dataset, u64)> {
+fn read_meta(src: &Source, start: u64, warnings: &mut Vec<String>) -> CoreResult<(Dataset, u64)> {
     let mut cur = Cursor::new(src, start, true);
     let mut elements = Vec::new();
     while cur.remaining() >= 8 {
@@ -626,6 +677,7 @@ fn read_meta(src: &Source, start: u64) -> CoreResult<(Dataset, u64)> {
                 "undefined length in file meta information",
             ));
         }
+        length_warnings(t, vr, len, warnings);
         let value = cur.bytes(u64::from(len))?;
         elements.push(Element::new(t, vr, value));
     }
@@ -667,6 +719,7 @@ pub fn read(source: Source, opts: ReadOptions) -> CoreResult<Document> {
     }
     let mut start = 0u64;
     let mut meta = None;
+    let mut warnings = Vec::new();
     if opts.mode != ReadMode::Dataset {
         let mut magic = [0u8; 4];
         let has_preamble = source.len() >= 132
@@ -683,7 +736,7 @@ pub fn read(source: Source, opts: ReadOptions) -> CoreResult<Document> {
         };
         match meta_start {
             Some(s) => {
-                let (m, end) = read_meta(&source, s)?;
+                let (m, end) = read_meta(&source, s, &mut warnings)?;
                 meta = Some(m);
                 start = end;
             }
@@ -740,17 +793,19 @@ pub fn read(source: Source, opts: ReadOptions) -> CoreResult<Document> {
         explicit: kind.explicit(),
         little: kind.little(),
     };
-    let dataset = if start >= source.len() {
-        Dataset::default()
+    let (dataset, mut dataset_warnings) = if start >= source.len() {
+        (Dataset::default(), Vec::new())
     } else {
         let mut reader = Reader {
             cur: Cursor::new(&source, start, syn.little),
             opts,
-            dict: dict::global(),
+            warnings: Vec::new(),
         };
         let end = source.len();
-        reader.dataset(syn, Some(end), 0)?
+        let dataset = reader.dataset(syn, Some(end), 0)?;
+        (dataset, reader.warnings)
     };
+    warnings.append(&mut dataset_warnings);
     if meta.is_none() && dataset.is_empty() {
         return Err(CoreError::format("no data elements found"));
     }
@@ -760,5 +815,6 @@ pub fn read(source: Source, opts: ReadOptions) -> CoreResult<Document> {
         dataset,
         transfer_syntax: uid,
         kind,
+        warnings,
     })
 }

@@ -225,7 +225,8 @@ pub fn surely_valid(
             return None;
         }
         let cert = crate::pki::Certificate::from_der(info.certificate.as_deref()?)?;
-        if cert.key_type() == crate::pki::KeyType::Other {
+        // DCMTK prints a warning for a weak key: the complete check reproduces it.
+        if cert.key_type() == crate::pki::KeyType::Other || cert.has_weak_key() {
             return None;
         }
         let alg = MacAlgorithm::from_dicom(info.mac.as_ref()?.algorithm.as_deref()?)?;

@@ -220,6 +220,8 @@ def _run(opts: DcmsignOptions, hooks: _Hooks, logger: DcmtkLogger) -> int:
     logger.info(f"open input file {opts.input_file}")
     with _input_path(opts.input_file) as path:
         doc = _open(opts, path)
+        for warning in doc.warnings:
+            logger.warning(warning)
         command = opts.command
         if command is Command.VERIFY:
             return _verify(doc, opts, hooks, logger)

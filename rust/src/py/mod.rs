@@ -173,6 +173,13 @@ impl PyDocument {
         self.lock().transfer_syntax.clone()
     }
 
+    /// DCMTK's warnings while reading the document (odd lengths, tag order, duplicates,
+    /// CP-246 sequences), in the order DCMTK logs them.
+    #[getter]
+    fn warnings(&self) -> Vec<String> {
+        self.lock().warnings.clone()
+    }
+
     /// True when the input had file meta information.
     #[getter]
     fn has_meta(&self) -> bool {
