@@ -55,9 +55,9 @@ def ensure_dictionary() -> None:
 
 def new_uid() -> str:
     """Return a new globally unique UID under the ``2.25`` root (from a random UUID)."""
-    import uuid
+    from .items import new_signature_uid
 
-    return f"2.25.{uuid.uuid4().int}"
+    return new_signature_uid()
 
 
 def write_options() -> dict[str, str]:

@@ -12,23 +12,29 @@ signatures have an even DER length, and the Digital Signature UID is a ``2.25`` 
 from __future__ import annotations
 
 import os
-import struct
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal
 
 from . import _core, keys
-from .engine import ensure_dictionary, new_uid, write_options
+from .engine import ensure_dictionary, write_options
 from .exceptions import SignatureCreationError
+from .items import (
+    data_elements_signed,
+    mac_transfer_syntax,
+    new_signature_uid,
+    signature_datetime,
+    signature_items,
+    signature_value,
+)
 from .profiles import Profile, check_dataset, check_key, required_if_present, required_tags
-from .purposes import CODING_SCHEME_DESIGNATOR, SignaturePurpose
-from .verification import CERTIFICATE_TYPE
+from .purposes import SignaturePurpose
 
 if TYPE_CHECKING:
     from cryptography import x509
 
-    from ._core import ItemPath, Record
+    from ._core import ItemPath
 
 __all__ = [
     "MAC_ALGORITHMS",
@@ -39,22 +45,6 @@ __all__ = [
 ]
 
 MAC_ALGORITHMS = ("RIPEMD160", "SHA1", "MD5", "SHA256", "SHA384", "SHA512")
-
-_IMPLICIT_LE = "1.2.840.10008.1.2"
-_EXPLICIT_LE = "1.2.840.10008.1.2.1"
-_EXPLICIT_BE = "1.2.840.10008.1.2.2"
-
-# Tags of the MAC Parameters and Digital Signatures items.
-MAC_ID_NUMBER = 0x04000005
-MAC_TRANSFER_SYNTAX = 0x04000010
-MAC_ALGORITHM = 0x04000015
-DATA_ELEMENTS_SIGNED = 0x04000020
-SIGNATURE_UID = 0x04000100
-SIGNATURE_DATETIME = 0x04000105
-CERTIFICATE_TYPE_TAG = 0x04000110
-CERTIFICATE_OF_SIGNER = 0x04000115
-SIGNATURE = 0x04000120
-PURPOSE_SEQUENCE = 0x04000401
 
 
 @dataclass(frozen=True)
@@ -111,43 +101,6 @@ class CreatedSignature:
     datetime: str
     digest: bytes
     purpose: SignaturePurpose | None = None
-
-
-def _pad(value: bytes, pad: bytes = b" ") -> bytes:
-    return value + pad if len(value) % 2 else value
-
-
-def _text(value: str) -> bytes:
-    return _pad(value.encode("ascii"))
-
-
-def _uid(value: str) -> bytes:
-    return _pad(value.encode("ascii"), b"\0")
-
-
-def _at(tags: Sequence[int]) -> bytes:
-    return b"".join(struct.pack("<HH", t >> 16, t & 0xFFFF) for t in tags)
-
-
-def signature_datetime(now: datetime | None = None) -> str:
-    """The Digital Signature DateTime in UTC, DCMTK's 26-character layout."""
-    moment = (now or datetime.now(UTC)).astimezone(UTC)
-    return moment.strftime("%Y%m%d%H%M%S.%f") + "+0000"
-
-
-def mac_transfer_syntax(document_syntax: str) -> str:
-    """DCMTK's MAC Calculation Transfer Syntax for a document read in ``document_syntax``."""
-    if document_syntax in (_IMPLICIT_LE, _EXPLICIT_BE):
-        return _EXPLICIT_LE
-    return document_syntax
-
-
-def _purpose_item(purpose: SignaturePurpose) -> list[Record]:
-    return [
-        (0x00080100, "SH", _text(str(int(purpose)))),
-        (0x00080102, "SH", _text(CODING_SCHEME_DESIGNATOR)),
-        (0x00080104, "LO", _text(purpose.meaning())),
-    ]
 
 
 def _where(container: ItemPath, location: str | None) -> str:
@@ -352,27 +305,22 @@ def sign_document(
     _check_present(doc, path, tags, selection, where)
     mac_id = doc.next_mac_id(path)
     transfer_syntax = transfer_syntax or mac_transfer_syntax(doc.transfer_syntax)
-    uid = new_uid()
-    when = signature_datetime(now)
-    sig_item: list[Record] = [
-        (MAC_ID_NUMBER, "US", struct.pack("<H", mac_id)),
-        (SIGNATURE_UID, "UI", _uid(uid)),
-        (SIGNATURE_DATETIME, "DT", _text(when)),
-        (CERTIFICATE_TYPE_TAG, "CS", _text(CERTIFICATE_TYPE)),
-    ]
-    if purpose is not None:
-        sig_item.append((PURPOSE_SEQUENCE, "SQ", [_purpose_item(purpose)]))
+    uid = new_signature_uid()
+    when = signature_datetime(now.timestamp() if now is not None else None)
     from cryptography.hazmat.primitives.serialization import Encoding
 
-    sig_item.append((CERTIFICATE_OF_SIGNER, "OB", _pad(cert.public_bytes(Encoding.DER), b"\0")))
-    mac_item: list[Record] = [
-        (MAC_ID_NUMBER, "US", struct.pack("<H", mac_id)),
-        (MAC_TRANSFER_SYNTAX, "UI", _uid(transfer_syntax)),
-        (MAC_ALGORITHM, "CS", _text(algorithm)),
-    ]
+    mac_item, sig_item = signature_items(
+        mac_id=mac_id,
+        uid=uid,
+        datetime=when,
+        algorithm=algorithm,
+        transfer_syntax=transfer_syntax,
+        certificate_der=cert.public_bytes(Encoding.DER),
+        purpose=purpose,
+    )
     if output is not None and not path and doc.can_sign_and_write():
         # One pass over the data: the file is written while the MAC is hashed.
-        mac_item.append((DATA_ELEMENTS_SIGNED, "AT", _at(selection)))
+        mac_item.append(data_elements_signed(selection))
         digest, signed, _ambiguous = doc.sign_and_write(
             selection,
             mac_item,
@@ -401,8 +349,8 @@ def sign_document(
             dump=dump,
         )
         signature = signer.sign_digest(algorithm, digest)
-        sig_item.append((SIGNATURE, "OB", _pad(signature, b"\0")))
-        mac_item.append((DATA_ELEMENTS_SIGNED, "AT", _at(signed)))
+        sig_item.append(signature_value(signature))
+        mac_item.append(data_elements_signed(signed))
         doc.add_signature(path, mac_item, sig_item)
         if output is not None:
             doc.write(

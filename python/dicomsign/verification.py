@@ -21,6 +21,7 @@ from cryptography import x509
 
 from . import _core, crypto, keys
 from .exitcodes import ExitCode
+from .items import CERTIFICATE_TYPE
 from .results import SignatureInfo, SignatureStatus, VerificationReport
 
 if TYPE_CHECKING:
@@ -38,8 +39,6 @@ __all__ = [
     "parse_dicom_datetime",
 ]
 
-#: The only Certificate Type (0400,0110) DCMTK reads.
-CERTIFICATE_TYPE = "X509_1993_SIG"
 
 _FAILED = "signature verification failed: "
 NO_MAC = _FAILED + "MAC parameters not be found or incomplete"

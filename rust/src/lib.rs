@@ -14,6 +14,7 @@ pub mod pki;
 pub mod reader;
 pub mod signatures;
 pub mod signer;
+pub mod signing_key;
 pub mod source;
 pub mod syntax;
 pub mod tag;

@@ -45,6 +45,7 @@ pub enum KeyType {
 /// A parsed certificate with what the checks need.
 pub struct Certificate {
     der: Vec<u8>,
+    spki: Vec<u8>,
     tbs: (usize, usize),
     subject: Vec<u8>,
     issuer: Vec<u8>,
@@ -152,6 +153,7 @@ impl Certificate {
         };
         let mut parsed = Certificate {
             der: data.to_vec(),
+            spki: spki_der.clone(),
             tbs: (h, h + th + tl),
             subject: tbs.subject().to_der().map_err(|_| ())?,
             issuer: tbs.issuer().to_der().map_err(|_| ())?,
@@ -214,6 +216,12 @@ impl Certificate {
     #[must_use]
     pub fn der(&self) -> &[u8] {
         &self.der
+    }
+
+    /// The DER SubjectPublicKeyInfo of the certificate's key.
+    #[must_use]
+    pub fn spki(&self) -> &[u8] {
+        &self.spki
     }
 
     /// The key type.
@@ -327,7 +335,9 @@ impl Certificate {
     }
 }
 
-fn digest_info_prefix(alg: MacAlgorithm) -> &'static [u8] {
+/// The DER DigestInfo prefix of PKCS#1 v1.5 signatures for `alg`.
+#[must_use]
+pub fn digest_info_prefix(alg: MacAlgorithm) -> &'static [u8] {
     match alg {
         MacAlgorithm::Md5 => &[
             0x30, 0x20, 0x30, 0x0c, 0x06, 0x08, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x02, 0x05,
@@ -356,6 +366,23 @@ fn digest_info_prefix(alg: MacAlgorithm) -> &'static [u8] {
     }
 }
 
+/// The PEM blocks of `text`: (label, DER) pairs; `None` for a malformed block.
+#[must_use]
+pub fn pem_blocks(text: &str) -> Option<Vec<(String, Vec<u8>)>> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("-----BEGIN ") {
+        let block = &rest[start..];
+        let (label, _) = block["-----BEGIN ".len()..].split_once("-----")?;
+        let end_marker = format!("-----END {label}-----");
+        let end = block.find(&end_marker)? + end_marker.len();
+        let (_, der) = der::pem::decode_vec(&block.as_bytes()[..end]).ok()?;
+        out.push((label.to_string(), der));
+        rest = &block[end..];
+    }
+    Some(out)
+}
+
 /// Reads the certificates of a `+cf`/`+uf` file: every CERTIFICATE block of a PEM file, or
 /// one DER certificate. `None` when the file cannot be read, holds anything else, or a
 /// certificate does not parse (the complete check then handles the file).
@@ -365,23 +392,14 @@ pub fn read_certificates(path: &Path, der_format: bool) -> Option<Vec<Certificat
     if der_format {
         return Certificate::from_der(&data).map(|c| vec![c]);
     }
-    let text = std::str::from_utf8(&data).ok()?;
-    let mut out = Vec::new();
-    let mut rest = text;
-    while let Some(start) = rest.find("-----BEGIN ") {
-        let block = &rest[start..];
-        let (label, body) = block["-----BEGIN ".len()..].split_once("-----")?;
-        if label != "CERTIFICATE" {
-            return None;
-        }
-        let end_marker = format!("-----END {label}-----");
-        let end = block.find(&end_marker)? + end_marker.len();
-        let (_, der) = der::pem::decode_vec(&block.as_bytes()[..end]).ok()?;
-        let _ = body;
-        out.push(Certificate::from_der(&der)?);
-        rest = &block[end..];
+    let blocks = pem_blocks(std::str::from_utf8(&data).ok()?)?;
+    if blocks.is_empty() || blocks.iter().any(|(label, _)| label != "CERTIFICATE") {
+        return None;
     }
-    (!out.is_empty()).then_some(out)
+    blocks
+        .iter()
+        .map(|(_, der)| Certificate::from_der(der))
+        .collect()
 }
 
 const KEY_CERT_SIGN: u16 = 1 << 5;

@@ -2,10 +2,16 @@
 needs neither the full option parser nor :mod:`cryptography`, and otherwise runs the complete
 drop-in (:mod:`dicomsign.cli.dcmsign`).
 
-The quick path takes only plain verification command lines (an input file and ``+cf``/``+uf``
-trust files, long or short forms) and only when the engine is sure that every signature is
-valid; it then prints exactly what DCMTK prints for that outcome. Anything else, including any
-doubt, goes to the complete path, which reproduces DCMTK's messages for every outcome.
+The quick paths take only plain command lines, long or short option forms:
+
+* verification: an input file and ``+cf``/``+uf`` trust files, when the engine is sure that
+  every signature is valid; it then prints exactly what DCMTK prints for that outcome;
+* signing: ``+s KEY CERT`` with at most a MAC option, an input and an output file, an
+  unencrypted PEM key matching its certificate, a certificate currently valid and a key DCMTK
+  does not call weak, so that DCMTK would print nothing.
+
+Anything else, including any doubt or error, goes to the complete path, which reproduces
+DCMTK's messages for every outcome.
 """
 
 from __future__ import annotations
@@ -69,10 +75,111 @@ def _quick_verify(args: Sequence[str]) -> int | None:
     return 0
 
 
+_SIGN = ("+s", "--sign")
+_MACS = {
+    "+mr": "RIPEMD160",
+    "--mac-ripemd160": "RIPEMD160",
+    "+ms": "SHA1",
+    "--mac-sha1": "SHA1",
+    "+mm": "MD5",
+    "--mac-md5": "MD5",
+    "+m2": "SHA256",
+    "--mac-sha256": "SHA256",
+    "+m3": "SHA384",
+    "--mac-sha384": "SHA384",
+    "+m5": "SHA512",
+    "--mac-sha512": "SHA512",
+}
+
+
+def _plain_sign(args: Sequence[str]) -> tuple[str, str, str, str, str] | None:
+    """(key, certificate, MAC algorithm, input, output) of a plain signing command line."""
+    key = cert = None
+    mac = "RIPEMD160"
+    files: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg in _SIGN and key is None and i + 2 < len(args):
+            key, cert = args[i + 1], args[i + 2]
+            i += 3
+            continue
+        if arg in _MACS:
+            mac = _MACS[arg]
+        elif not arg or arg[0] in "+-@":
+            return None
+        else:
+            files.append(arg)
+        i += 1
+    if key is None or cert is None or len(files) != 2:
+        return None
+    return key, cert, mac, files[0], files[1]
+
+
+def _quick_sign(args: Sequence[str]) -> int | None:
+    plain = _plain_sign(args)
+    if plain is None:
+        return None
+    key_path, cert_path, mac, source, output = plain
+    import time
+
+    from .. import _core
+    from ..engine import ensure_dictionary, write_options
+    from ..items import (
+        data_elements_signed,
+        mac_transfer_syntax,
+        new_signature_uid,
+        signature_datetime,
+        signature_items,
+    )
+
+    key = _core.SigningKey.load(key_path, cert_path)
+    now = time.time()
+    if key is None or key.weak or key.odd_modulus or key.key_type == "none":
+        return None
+    not_before, not_after = key.validity
+    if not not_before <= now <= not_after:
+        return None
+    ensure_dictionary()
+    try:
+        doc = _core.Document.open(source)
+    except Exception:  # noqa: BLE001 - the complete path reports every reading error
+        return None
+    selection = [tag for tag, _vr, signable, _sq in doc.elements([]) if signable]
+    if doc.warnings or not selection or not doc.can_sign_and_write():
+        return None
+    transfer_syntax = mac_transfer_syntax(doc.transfer_syntax)
+    mac_item, sig_item = signature_items(
+        mac_id=doc.next_mac_id([]),
+        uid=new_signature_uid(),
+        datetime=signature_datetime(now),
+        algorithm=mac,
+        transfer_syntax=transfer_syntax,
+        certificate_der=key.certificate_der,
+    )
+    mac_item.append(data_elements_signed(selection))
+    try:
+        doc.sign_and_write(
+            selection,
+            mac_item,
+            sig_item,
+            lambda digest: key.sign_digest(mac, digest),
+            output,
+            algorithm=mac,
+            transfer_syntax=transfer_syntax,
+            **write_options(),  # type: ignore[arg-type]
+        )
+    except Exception:  # noqa: BLE001 - nothing was written; the complete path reports it
+        return None
+    return 0
+
+
 def dcmsign(argv: Sequence[str] | None = None) -> int:
     """The ``dcmsign`` command: quick verification when possible, else the complete drop-in."""
     args = list(sys.argv[1:] if argv is None else argv)
     quick = _quick_verify(args)
+    if quick is None:
+        quick = _quick_sign(args)
     if quick is not None:
         return quick
     from .dcmsign import main
@@ -85,3 +192,7 @@ def dicomsign(argv: Sequence[str] | None = None) -> int:
     from .dicomsign import main
 
     return main(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(dcmsign())

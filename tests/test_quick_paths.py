@@ -1,0 +1,110 @@
+"""The quick paths of the ``dcmsign`` entry point (dicomsign.cli.entry): taken only for plain
+command lines, without importing cryptography, and indistinguishable from the complete path
+and from DCMTK in what they print and write."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dcmtk import dcmtk
+from pki import PKI
+
+PROBE = """
+import sys
+from dicomsign.cli.entry import dcmsign
+code = dcmsign(sys.argv[1:])
+print("cryptography" in sys.modules, code)
+"""
+
+
+def _probe(*args: str | Path) -> tuple[bool, int, str]:
+    """Run the entry point in a fresh interpreter: (cryptography imported, exit code, stderr)."""
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, *map(str, args)], capture_output=True, text=True, check=False
+    )
+    imported, code = done.stdout.split()
+    return imported == "True", int(code), done.stderr
+
+
+def _full(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "dicomsign.cli.dcmsign", *map(str, args)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("identity", ["rsa2048", "rsa3072", "dsa2048", "ec256", "ec384"])
+def test_quick_sign_then_quick_verify(
+    identity: str, pki: PKI, dicom_corpus: dict[str, Path], tmp_path: Path
+) -> None:
+    ident = getattr(pki, identity)
+    out = tmp_path / "signed.dcm"
+    imported, code, err = _probe(
+        "+s", ident.key, ident.cert, "+m3", dicom_corpus["explicit_le"], out
+    )
+    assert (imported, code, err) == (False, 0, "")
+    trust = ["+cf", ident.root, "--add-ucert-file", ident.chain]
+    theirs = dcmtk("dcmsign", *trust, out)
+    assert theirs.returncode == 0, theirs.stderr
+    imported, code, err = _probe(*trust, out)
+    assert (imported, code) == (False, 0)
+    assert err == theirs.stderr == _full(*trust, out).stderr
+
+
+def test_quick_verify_prints_load_warnings_like_dcmtk(
+    pki: PKI, dicom_corpus: dict[str, Path], tmp_path: Path
+) -> None:
+    out = tmp_path / "signed.dcm"
+    source = dicom_corpus["out_of_order"]
+    assert dcmtk("dcmsign", "+s", pki.rsa2048.key, pki.rsa2048.cert, source, out).returncode == 0
+    # DCMTK wrote the file sorted: no warnings on reading it back; the unsigned input has some.
+    trust = ["+cf", pki.root.cert, "+uf", pki.rsa2048.chain]
+    imported, code, err = _probe(*trust, out)
+    assert (imported, code) == (False, 0) and err == dcmtk("dcmsign", *trust, out).stderr
+    imported, code, err = _probe(*trust, source)
+    assert not imported and code == 0
+    assert err == dcmtk("dcmsign", *trust, source).stderr
+    assert "not in ascending tag order" in err and "no signatures found" in err
+
+
+@pytest.mark.parametrize(
+    ("case", "args"),
+    [
+        ("untrusted", lambda p, f, o: [f]),
+        ("tampered-trust", lambda p, f, o: ["+cf", p.intermediate.cert, f]),
+        ("verbose", lambda p, f, o: ["-v", "+cf", p.root.cert, "+uf", p.rsa2048.chain, f]),
+        ("policy", lambda p, f, o: ["+rc", "+cf", p.root.cert, "+uf", p.rsa2048.chain, f]),
+        ("mismatch", lambda p, f, o: ["+s", p.rsa3072.key, p.rsa2048.cert, f, o]),
+        ("expired", lambda p, f, o: ["+s", p.expired.key, p.expired.cert, f, o]),
+        ("encrypted", lambda p, f, o: ["+s", p.rsa2048.key_encrypted_pkcs8, p.rsa2048.cert, "+pw", p.password, f, o]),
+        ("no-output-dir", lambda p, f, o: ["+s", p.rsa2048.key, p.rsa2048.cert, f, o.parent / "none" / "x.dcm"]),
+        ("missing-input", lambda p, f, o: ["+s", p.rsa2048.key, p.rsa2048.cert, o.parent / "none.dcm", o]),
+    ],
+)  # fmt: skip
+def test_everything_else_takes_the_complete_path(
+    case: str, args: object, pki: PKI, dicom_corpus: dict[str, Path], tmp_path: Path
+) -> None:
+    signed = tmp_path / "signed.dcm"
+    assert (
+        dcmtk(
+            "dcmsign", "+s", pki.rsa2048.key, pki.rsa2048.cert, dicom_corpus["explicit_le"], signed
+        ).returncode
+        == 0
+    )
+    argv = args(pki, signed, tmp_path / "out.dcm")  # type: ignore[operator]
+    imported, code, err = _probe(*argv)
+    theirs = dcmtk("dcmsign", *argv)
+    assert code == theirs.returncode
+    if case not in ("mismatch", "no-output-dir", "missing-input", "untrusted", "tampered-trust"):
+        assert imported, "the complete path was expected"
+    if case != "verbose" and case != "encrypted":
+        import re
+
+        uid = re.compile(r"UID=\S+")
+        assert uid.sub("", err) == uid.sub("", theirs.stderr)
