@@ -46,7 +46,7 @@ step "build tools in a scratch environment: ${maturin_req/maturin/maturin[zig]},
 "$PYTHON" -m venv "$work/tools"
 tools=$work/tools/bin
 "$tools/python" -m pip install -q --disable-pip-version-check \
-  "${maturin_req/maturin/maturin[zig]}" auditwheel twine \
+  "${maturin_req/maturin/maturin[zig]}" auditwheel twine packaging \
   || fail "cannot install the build tools from PyPI"
 
 step "build the wheel and the sdist into dist/"
@@ -75,6 +75,7 @@ check_artifact() {
 import re
 import sys
 import tarfile
+import tomllib
 import zipfile
 from email.parser import Parser
 from pathlib import Path
@@ -128,10 +129,13 @@ if kind == "wheel":
     extensions = [n for n in names if re.fullmatch(r"dicomsign/_core\.[^/]*(so|pyd)", n)]
     expect(len(extensions) == 1, f"expected one extension dicomsign/_core.*, found {extensions}")
     expect("Root-Is-Purelib: false" in wheel_text, "WHEEL does not say Root-Is-Purelib: false")
-    expect(re.search(r"^dcmsign\s*=\s*dicomsign\.cli\.dcmsign:main$", entry_points, re.M) is not None,
-           "entry point dcmsign = dicomsign.cli.dcmsign:main missing")
-    expect(re.search(r"^dicomsign\s*=\s*dicomsign\.cli\.dicomsign:main$", entry_points, re.M) is not None,
-           "entry point dicomsign = dicomsign.cli.dicomsign:main missing")
+    # The console scripts: both commands, as pyproject.toml's [project.scripts] declares them.
+    with (root / "pyproject.toml").open("rb") as f:
+        scripts = tomllib.load(f)["project"]["scripts"]
+    expect({"dcmsign", "dicomsign"} <= scripts.keys(), "pyproject.toml lacks a console script")
+    for command, target in scripts.items():
+        expect(re.search(rf"^{re.escape(command)}\s*=\s*{re.escape(target)}$", entry_points, re.M)
+               is not None, f"entry point {command} = {target} missing from the wheel")
     if policy:
         platforms = {t.platform for t in tags}
         legacy = {"manylinux2014": "manylinux_2_17", "manylinux2010": "manylinux_2_12",
@@ -274,7 +278,7 @@ from importlib import metadata, resources
 from pathlib import Path
 
 import dicomsign
-from dicomsign import _core, engine
+from dicomsign import engine
 
 version, venv, signed, cert = sys.argv[1:]
 assert Path(dicomsign.__file__).resolve().is_relative_to(Path(venv).resolve()), dicomsign.__file__
@@ -286,8 +290,8 @@ for name in ("sign", "verify", "remove", "load_signer", "VerificationReport", "D
 pkg = resources.files("dicomsign")
 for rel in ("py.typed", "_core.pyi", "data/dictionary.tsv"):
     assert pkg.joinpath(rel).is_file(), f"{rel} is not installed"
-engine.ensure_dictionary()
-assert _core.dictionary_loaded()
+assert len(pkg.joinpath("data/dictionary.tsv").read_bytes()) > 100_000, "dictionary truncated"
+engine.ensure_dictionary()  # raises if the engine cannot find the installed table
 report = dicomsign.verify(signed, trusted=[cert])
 report.raise_for_status()
 assert len(report.signatures) == 1, report
