@@ -19,7 +19,7 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 .venv/bin/python -m pip install -q --disable-pip-version-check \
-  "maturin>=1.9.4,<2" "pydicom>=3.0" "cryptography>=42" "asn1crypto>=1.5" \
+  "maturin>=1.9.4,<2" "pydicom>=3.0.1" "cryptography>=43" "asn1crypto>=1.5" \
   "pytest>=8" "pytest-benchmark>=4" "ruff>=0.5" "mypy>=1.10"
 VIRTUAL_ENV="$PWD/.venv" PATH="$PWD/.venv/bin:$PATH" \
   .venv/bin/maturin develop --release --quiet 2>&1 | grep -v "^📦\|^🔗\|^🐍\|^✏️" || true

@@ -130,10 +130,13 @@ def _input_path(name: str) -> Iterator[str]:
         return
     import tempfile
 
-    with tempfile.NamedTemporaryFile(prefix="dicomsign-stdin-") as tmp:
+    # Closed before the engine opens it by name (Windows cannot open it twice), removed after.
+    with tempfile.NamedTemporaryFile(prefix="dicomsign-stdin-", delete=False) as tmp:
         shutil.copyfileobj(sys.stdin.buffer, tmp)
-        tmp.flush()
+    try:
         yield tmp.name
+    finally:
+        os.unlink(tmp.name)
 
 
 def _read_error(exc: Exception, name: str) -> InputFileError:
