@@ -9,9 +9,12 @@ named to the engine once per process; the engine parses it only when it first ne
 from __future__ import annotations
 
 import os
-from typing import Final
 
 from . import _core
+
+TYPE_CHECKING = False  # ``typing`` is not imported at run time (start-up time)
+if TYPE_CHECKING:
+    from typing import Final
 
 __all__ = [
     "DICTIONARY_PATH",

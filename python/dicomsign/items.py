@@ -8,10 +8,10 @@ import os
 import struct
 import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from .purposes import CODING_SCHEME_DESIGNATOR, SignaturePurpose
 
+TYPE_CHECKING = False  # ``typing`` is not imported at run time (start-up time)
 if TYPE_CHECKING:
     from ._core import Record
 
