@@ -335,11 +335,10 @@ _CREATOR: Final = frozenset(
     }
 )
 
-# Authorization RSA: the Creator list without these General Equipment and SOP attributes.
-_AUTHORIZATION_REMOVED: Final = frozenset(
+# General Equipment attributes that both the Authorization list leaves out and the SR list
+# requires (the SR list adds Manufacturer).
+_EQUIPMENT: Final = frozenset(
     {
-        0x00080012,  # InstanceCreationDate
-        0x00080013,  # InstanceCreationTime
         0x00080080,  # InstitutionName
         0x00080081,  # InstitutionAddress
         0x00081010,  # StationName
@@ -355,45 +354,35 @@ _AUTHORIZATION_REMOVED: Final = frozenset(
         0x00181200,  # DateOfLastCalibration
         0x00181201,  # TimeOfLastCalibration
         0x00280120,  # PixelPaddingValue
-        0x00660101,  # TrackSetSequence
     }
 )
+
+# Authorization RSA: the Creator list without these General Equipment and SOP attributes.
+_AUTHORIZATION_REMOVED: Final = _EQUIPMENT | {
+    0x00080012,  # InstanceCreationDate
+    0x00080013,  # InstanceCreationTime
+    0x00660101,  # TrackSetSequence
+}
 _AUTHORIZATION: Final = _CREATOR - _AUTHORIZATION_REMOVED
 
 # SR RSA: attributes that must be signed when present.
-_SR: Final = frozenset(
-    {
-        0x00080016,  # SOPClassUID
-        0x0020000D,  # StudyInstanceUID
-        0x0020000E,  # SeriesInstanceUID
-        0x00080070,  # Manufacturer
-        0x00080080,  # InstitutionName
-        0x00080081,  # InstitutionAddress
-        0x00081010,  # StationName
-        0x00081040,  # InstitutionalDepartmentName
-        0x00081041,  # InstitutionalDepartmentTypeCodeSequence
-        0x00081090,  # ManufacturerModelName
-        0x00181000,  # DeviceSerialNumber
-        0x00181020,  # SoftwareVersions
-        0x00181008,  # GantryID
-        0x0018100A,  # UDISequence
-        0x00181002,  # DeviceUID
-        0x00181050,  # SpatialResolution
-        0x00181200,  # DateOfLastCalibration
-        0x00181201,  # TimeOfLastCalibration
-        0x00280120,  # PixelPaddingValue
-        0x0040A375,  # CurrentRequestedProcedureEvidenceSequence
-        0x0040A385,  # PertinentOtherEvidenceSequence
-        0x0040A360,  # PredecessorDocumentsSequence
-        0x0040A032,  # ObservationDateTime
-        0x0040A040,  # ValueType
-        0x0040A043,  # ConceptNameCodeSequence
-        0x0040A050,  # ContinuityOfContent
-        0x0040A504,  # ContentTemplateSequence
-        0x0040A171,  # ObservationUID
-        0x0040A730,  # ContentSequence
-    }
-)
+_SR: Final = _EQUIPMENT | {
+    0x00080016,  # SOPClassUID
+    0x0020000D,  # StudyInstanceUID
+    0x0020000E,  # SeriesInstanceUID
+    0x00080070,  # Manufacturer
+    0x0040A375,  # CurrentRequestedProcedureEvidenceSequence
+    0x0040A385,  # PertinentOtherEvidenceSequence
+    0x0040A360,  # PredecessorDocumentsSequence
+    0x0040A032,  # ObservationDateTime
+    0x0040A040,  # ValueType
+    0x0040A043,  # ConceptNameCodeSequence
+    0x0040A050,  # ContinuityOfContent
+    0x0040A504,  # ContentTemplateSequence
+    0x0040A171,  # ObservationUID
+    0x0040A730,  # ContentSequence
+}
+
 # SR RSA verification: the SR list and the verification attributes.
 _SR_VERIFICATION: Final = _SR | {
     0x00080018,  # SOPInstanceUID

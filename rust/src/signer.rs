@@ -47,22 +47,14 @@ pub fn digest_stream(
     params: DigestParams,
     dump: Option<&Path>,
 ) -> CoreResult<DigestOutcome> {
-    let Some(path) = dump else {
-        let mut sink = HashSink::new(params.algorithm, None);
-        let report = encode::mac_stream(
-            src,
-            container,
-            selection,
-            sig_item,
-            params.stream,
-            &mut sink,
-        )?;
-        return Ok((sink.finish()?, report.tags, report.ambiguous));
-    };
-    let tmp = writer::temporary_beside(path).map_err(|e| dump_error(&e))?;
+    let tmp = dump
+        .map(writer::temporary_beside)
+        .transpose()
+        .map_err(|e| dump_error(&e))?;
     let outcome = {
-        let mut file = BufWriter::new(tmp.as_file());
-        let mut sink = HashSink::new(params.algorithm, Some(&mut file));
+        let mut file = tmp.as_ref().map(|t| BufWriter::new(t.as_file()));
+        let tee = file.as_mut().map(|f| f as &mut dyn Write);
+        let mut sink = HashSink::new(params.algorithm, tee);
         let report = encode::mac_stream(
             src,
             container,
@@ -77,7 +69,9 @@ pub fn digest_stream(
             report.ambiguous,
         )
     };
-    tmp.persist(path).map_err(|e| dump_error(&e.error))?;
+    if let (Some(tmp), Some(path)) = (tmp, dump) {
+        tmp.persist(path).map_err(|e| dump_error(&e.error))?;
+    }
     Ok(outcome)
 }
 
