@@ -108,3 +108,30 @@ def test_everything_else_takes_the_complete_path(
 
         uid = re.compile(r"UID=\S+")
         assert uid.sub("", err) == uid.sub("", theirs.stderr)
+
+
+GC_PROBE = """
+import gc, sys
+from dicomsign.cli.entry import dcmsign
+code = dcmsign(sys.argv[1:])
+called = (code, gc.isenabled(), gc.get_freeze_count())
+code = dcmsign()  # the console script's call: the process's own command line
+print(called, (code, gc.isenabled(), gc.get_freeze_count() > 0))
+"""
+
+
+def test_the_quick_paths_leave_the_collector_as_found_unless_the_process_ends(
+    pki: PKI, dicom_corpus: dict[str, Path], tmp_path: Path
+) -> None:
+    out = tmp_path / "signed.dcm"
+    ident = pki.rsa2048
+    assert _probe("+s", ident.key, ident.cert, dicom_corpus["explicit_le"], out)[1] == 0
+    done = subprocess.run(
+        [sys.executable, "-c", GC_PROBE, "+cf", str(ident.root), "+uf", str(ident.chain), str(out)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    # Called with arguments (as a library would), the collector is left running and nothing
+    # is frozen; as the console script, the objects are frozen for a quick exit.
+    assert done.stdout.split("\n")[0] == "(0, True, 0) (0, True, True)"

@@ -15,8 +15,6 @@ Names are imported on first use, so that the command-line tools start fast.
 
 from __future__ import annotations
 
-from importlib import import_module
-
 from ._core import __version__
 
 # ``typing`` is not imported at run time: it costs milliseconds of every command's start.
@@ -102,6 +100,8 @@ def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'dicomsign' has no attribute {name!r}")
+    from importlib import import_module  # on first use: milliseconds of every start-up
+
     value = getattr(import_module(f".{module}", __name__), name)
     globals()[name] = value
     return value

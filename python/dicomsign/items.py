@@ -7,13 +7,13 @@ from __future__ import annotations
 import os
 import struct
 import time
-from collections.abc import Sequence
-
-from .purposes import CODING_SCHEME_DESIGNATOR, SignaturePurpose
 
 TYPE_CHECKING = False  # ``typing`` is not imported at run time (start-up time)
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from ._core import Record
+    from .purposes import SignaturePurpose
 
 __all__ = [
     "CERTIFICATE_OF_SIGNER",
@@ -88,6 +88,9 @@ def mac_transfer_syntax(document_syntax: str) -> str:
 
 
 def _purpose_item(purpose: SignaturePurpose) -> list[Record]:
+    # Imported here: ``purposes`` needs ``enum``, milliseconds the plain signing path saves.
+    from .purposes import CODING_SCHEME_DESIGNATOR
+
     return [
         (0x00080100, "SH", text(str(int(purpose)))),
         (0x00080102, "SH", text(CODING_SCHEME_DESIGNATOR)),

@@ -126,10 +126,9 @@ impl<'a, W: Write> Emitter<'a, W> {
                 };
                 let out = &mut self.out;
                 let mut buf = std::mem::take(&mut self.buf);
-                let r = self.src.for_each_chunk(*offset, *len, &mut buf, |chunk| {
-                    swap_in_place(chunk, net);
-                    out.write_all(chunk)
-                });
+                let r = self
+                    .src
+                    .for_each_chunk(*offset, *len, net, &mut buf, |chunk| out.write_all(chunk));
                 self.buf = buf;
                 r?;
                 if vr.pads_odd_length() && len % 2 == 1 {
@@ -152,7 +151,7 @@ impl<'a, W: Write> Emitter<'a, W> {
                 let mut buf = std::mem::take(&mut self.buf);
                 let r = self
                     .src
-                    .for_each_chunk(*offset, *len, &mut buf, |chunk| out.write_all(chunk));
+                    .for_each_chunk(*offset, *len, 1, &mut buf, |chunk| out.write_all(chunk));
                 self.buf = buf;
                 r?;
                 Ok(())

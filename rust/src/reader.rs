@@ -121,6 +121,16 @@ impl<'a> Cursor<'a> {
 
     fn take(&mut self, n: usize) -> CoreResult<&[u8]> {
         let end = self.pos + n as u64;
+        if let Some(m) = self.src.bytes() {
+            // In memory or mapped: no window, the slice itself.
+            if end > m.len() as u64 {
+                return Err(eof());
+            }
+            #[allow(clippy::cast_possible_truncation)]
+            let start = self.pos as usize;
+            self.pos = end;
+            return Ok(&m[start..start + n]);
+        }
         let win_end = self.win_start + self.win.len() as u64;
         if self.pos < self.win_start || end > win_end {
             if end > self.src.len() {
@@ -429,13 +439,18 @@ impl Reader<'_> {
         let len = u64::from(len);
         let swap = if syn.little { 1 } else { vr.swap_unit() };
         if vr.is_bulk() && len >= self.opts.bulk_threshold {
-            let offset = self.cur.pos;
-            self.cur.skip(len)?;
-            return Ok(Blob::Stored { offset, len, swap });
+            return self.stored(len, swap);
         }
         let mut v = self.cur.bytes(len)?;
         swap_in_place(&mut v, swap);
         Ok(Blob::Inline(v))
+    }
+
+    /// A value left where it lies in the source.
+    fn stored(&mut self, len: u64, swap: u8) -> CoreResult<Blob> {
+        let offset = self.cur.pos;
+        self.cur.skip(len)?;
+        Ok(Blob::Stored { offset, len, swap })
     }
 
     fn value(
@@ -614,14 +629,20 @@ impl Reader<'_> {
             if t != tag::ITEM || len == UNDEFINED {
                 return Err(CoreError::format("invalid item in encapsulated pixel data"));
             }
-            out.push(self.blob(
-                Vr::OB,
-                len,
-                Syntax {
-                    explicit: syn.explicit,
-                    little: true,
-                },
-            )?);
+            // Fragments are only ever streamed: in memory they stay where they lie.
+            let blob = if self.cur.src.bytes().is_some() {
+                self.stored(u64::from(len), 1)?
+            } else {
+                self.blob(
+                    Vr::OB,
+                    len,
+                    Syntax {
+                        explicit: syn.explicit,
+                        little: true,
+                    },
+                )?
+            };
+            out.push(blob);
         }
         Ok(out)
     }

@@ -1,10 +1,12 @@
-//! Random-access byte sources: a file on disk (read with positioned reads, never mapped or
-//! read whole) or a buffer in memory.
+//! Random-access byte sources: a buffer in memory, a small file mapped read-only, or a large
+//! file read with positioned reads (never mapped or read whole, so memory stays bounded).
 
 use std::fs::File;
 use std::io;
 use std::path::Path;
 use std::sync::Arc;
+
+use crate::vr::swap_in_place;
 
 /// Where the bytes of a document live.
 #[derive(Debug)]
@@ -13,6 +15,9 @@ pub enum Source {
     File(File, u64),
     /// A buffer in memory.
     Memory(Arc<[u8]>),
+    /// A small file mapped read-only: values and fragments are used where they lie.
+    #[cfg(unix)]
+    Mapped(memmap2::Mmap),
 }
 
 #[cfg(unix)]
@@ -27,6 +32,18 @@ fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
     file.seek_read(buf, offset)
 }
 
+/// Maps a whole file read-only.
+#[cfg(unix)]
+#[allow(unsafe_code)] // the crate's only unsafe code
+fn map_read_only(file: &File) -> io::Result<memmap2::Mmap> {
+    // SAFETY: the map is read-only and private to this process, and we never write to the
+    // files we read (outputs are new files renamed into place, so even signing a file onto
+    // itself leaves the mapped inode untouched). The remaining hazard, another process
+    // truncating the file while it is mapped (SIGBUS), concerns only small files (large
+    // ones are never mapped) and is the one every mmap-based reader accepts.
+    unsafe { memmap2::MmapOptions::new().map(file) }
+}
+
 impl Source {
     /// Opens a file.
     ///
@@ -37,6 +54,10 @@ impl Source {
         let meta = file.metadata()?;
         if meta.is_dir() {
             return Err(io::Error::other("is a directory"));
+        }
+        #[cfg(unix)]
+        if meta.is_file() && meta.len() > 0 && meta.len() <= SMALL_FILE {
+            return Ok(Source::Mapped(map_read_only(&file)?));
         }
         Ok(Source::File(file, meta.len()))
     }
@@ -56,6 +77,19 @@ impl Source {
         match self {
             Source::File(_, n) => *n,
             Source::Memory(m) => m.len() as u64,
+            #[cfg(unix)]
+            Source::Mapped(m) => m.len() as u64,
+        }
+    }
+
+    /// All the bytes, when the source is in memory or mapped.
+    #[must_use]
+    pub fn bytes(&self) -> Option<&[u8]> {
+        match self {
+            Source::File(..) => None,
+            Source::Memory(m) => Some(m),
+            #[cfg(unix)]
+            Source::Mapped(m) => Some(m),
         }
     }
 
@@ -70,6 +104,17 @@ impl Source {
     /// # Errors
     /// Any I/O error of the underlying file.
     pub fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
+        if let Some(m) = self.bytes() {
+            let len = m.len() as u64;
+            if offset >= len {
+                return Ok(0);
+            }
+            #[allow(clippy::cast_possible_truncation)]
+            let start = offset as usize;
+            let n = buf.len().min(m.len() - start);
+            buf[..n].copy_from_slice(&m[start..start + n]);
+            return Ok(n);
+        }
         match self {
             Source::File(f, _) => {
                 let mut done = 0;
@@ -82,17 +127,7 @@ impl Source {
                 }
                 Ok(done)
             }
-            Source::Memory(m) => {
-                let len = m.len() as u64;
-                if offset >= len {
-                    return Ok(0);
-                }
-                #[allow(clippy::cast_possible_truncation)]
-                let start = offset as usize;
-                let n = buf.len().min(m.len() - start);
-                buf[..n].copy_from_slice(&m[start..start + n]);
-                Ok(n)
-            }
+            _ => unreachable!("in-memory sources are read above"),
         }
     }
 
@@ -111,7 +146,9 @@ impl Source {
         }
     }
 
-    /// Calls `f` with consecutive chunks of `[offset, offset + len)`, reusing `buf`.
+    /// Calls `f` with consecutive chunks of `[offset, offset + len)`, each byte-swapped by
+    /// words of `swap` bytes (1: as stored). Chunks of an in-memory source are passed without
+    /// copying unless they must be swapped; `buf` is the scratch buffer otherwise.
     ///
     /// # Errors
     /// I/O errors of the source or errors returned by `f`.
@@ -119,25 +156,31 @@ impl Source {
         &self,
         offset: u64,
         len: u64,
+        swap: u8,
         buf: &mut Vec<u8>,
-        mut f: impl FnMut(&mut [u8]) -> Result<(), E>,
+        mut f: impl FnMut(&[u8]) -> Result<(), E>,
     ) -> Result<(), E> {
-        if let Source::Memory(m) = self {
-            // Copy into the scratch buffer so callers may swap bytes in place.
+        if let Some(m) = self.bytes() {
+            let end = offset
+                .checked_add(len)
+                .filter(|e| *e <= m.len() as u64)
+                .ok_or_else(|| io::Error::new(io::ErrorKind::UnexpectedEof, "premature end"))?;
             #[allow(clippy::cast_possible_truncation)]
-            let (start, end) = (offset as usize, (offset + len) as usize);
-            if end > m.len() {
-                return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "premature end").into());
-            }
-            for chunk in m[start..end].chunks(CHUNK) {
-                buf.clear();
-                buf.extend_from_slice(chunk);
-                f(buf)?;
+            let data = &m[offset as usize..end as usize];
+            for chunk in data.chunks(CHUNK) {
+                if swap > 1 {
+                    buf.clear();
+                    buf.extend_from_slice(chunk);
+                    swap_in_place(buf, swap);
+                    f(buf)?;
+                } else {
+                    f(chunk)?;
+                }
             }
             return Ok(());
         }
         if len >= PIPELINE_THRESHOLD {
-            return self.pipelined_chunks(offset, len, f);
+            return self.pipelined_chunks(offset, len, swap, f);
         }
         buf.resize(CHUNK, 0);
         let mut pos = offset;
@@ -146,7 +189,8 @@ impl Source {
             #[allow(clippy::cast_possible_truncation)]
             let n = (end - pos).min(CHUNK as u64) as usize;
             self.read_exact_at(pos, &mut buf[..n])?;
-            f(&mut buf[..n])?;
+            swap_in_place(&mut buf[..n], swap);
+            f(&buf[..n])?;
             pos += n as u64;
         }
         Ok(())
@@ -158,7 +202,8 @@ impl Source {
         &self,
         offset: u64,
         len: u64,
-        mut f: impl FnMut(&mut [u8]) -> Result<(), E>,
+        swap: u8,
+        mut f: impl FnMut(&[u8]) -> Result<(), E>,
     ) -> Result<(), E> {
         use std::sync::mpsc::sync_channel;
         let (full_tx, full_rx) = sync_channel::<io::Result<(Vec<u8>, usize)>>(BUFFERS);
@@ -175,7 +220,10 @@ impl Source {
                     let Ok(mut buf) = empty_rx.recv() else { return };
                     #[allow(clippy::cast_possible_truncation)]
                     let n = (end - pos).min(PIPE_CHUNK as u64) as usize;
-                    let read = self.read_exact_at(pos, &mut buf[..n]).map(|()| (buf, n));
+                    let read = self.read_exact_at(pos, &mut buf[..n]).map(|()| {
+                        swap_in_place(&mut buf[..n], swap);
+                        (buf, n)
+                    });
                     let failed = read.is_err();
                     if full_tx.send(read).is_err() || failed {
                         return;
@@ -187,8 +235,8 @@ impl Source {
             // releases a reader blocked on either channel before the scope joins it.
             let consume = move || -> Result<(), E> {
                 for item in full_rx {
-                    let (mut buf, n) = item?;
-                    f(&mut buf[..n])?;
+                    let (buf, n) = item?;
+                    f(&buf[..n])?;
                     let _ = empty_tx.send(buf);
                 }
                 Ok(())
@@ -198,6 +246,8 @@ impl Source {
     }
 }
 
+/// Files up to this size are mapped when opened (Unix); larger ones are read in chunks.
+pub const SMALL_FILE: u64 = 32 << 20;
 /// Values at least this long are read by a second thread while being processed.
 const PIPELINE_THRESHOLD: u64 = 16 << 20;
 /// Buffers in flight between the reader thread and the consumer.
@@ -222,13 +272,53 @@ mod tests {
         (f, data)
     }
 
+    fn chunks(src: &Source, offset: u64, len: u64, swap: u8) -> Vec<u8> {
+        let mut got = Vec::new();
+        let mut buf = Vec::new();
+        src.for_each_chunk::<io::Error>(offset, len, swap, &mut buf, |c| {
+            got.extend_from_slice(c);
+            Ok(())
+        })
+        .unwrap();
+        got
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn small_files_are_mapped_and_read_like_files() {
+        let (file, data) = big_file(3 * CHUNK + 10);
+        let mapped = Source::open(file.path()).unwrap();
+        assert!(matches!(mapped, Source::Mapped(_)));
+        assert_eq!(mapped.bytes(), Some(&data[..]));
+        let read = Source::from_file(File::open(file.path()).unwrap()).unwrap();
+        assert!(read.bytes().is_none());
+        for swap in [1, 2, 4, 8] {
+            let (offset, len) = (3, 2 * CHUNK as u64 + 16);
+            let expected = chunks(&read, offset, len, swap);
+            assert_eq!(chunks(&mapped, offset, len, swap), expected);
+            if swap == 2 {
+                assert_eq!(expected[..4], [data[4], data[3], data[6], data[5]]);
+            }
+        }
+        // Empty files and directories are not mapped.
+        let empty = tempfile::NamedTempFile::new().unwrap();
+        assert!(matches!(Source::open(empty.path()).unwrap(), Source::File(_, 0)));
+        assert!(Source::open(file.path().parent().unwrap()).is_err());
+        // A range beyond the end is an error, not a panic.
+        let mut buf = Vec::new();
+        let r = mapped.for_each_chunk::<io::Error>(5, data.len() as u64, 1, &mut buf, |_| Ok(()));
+        assert_eq!(r.unwrap_err().kind(), io::ErrorKind::UnexpectedEof);
+        let r = mapped.for_each_chunk::<io::Error>(u64::MAX, 2, 1, &mut buf, |_| Ok(()));
+        assert!(r.is_err());
+    }
+
     #[test]
     fn pipelined_chunks_deliver_every_byte_in_order() {
-        let (file, data) = big_file((PIPELINE_THRESHOLD as usize) * 2 + 12345);
+        let (file, data) = big_file(SMALL_FILE as usize + 12345);
         let src = Source::open(file.path()).unwrap();
         let mut got = Vec::new();
         let mut buf = Vec::new();
-        src.for_each_chunk::<io::Error>(7, data.len() as u64 - 7, &mut buf, |c| {
+        src.for_each_chunk::<io::Error>(7, data.len() as u64 - 7, 1, &mut buf, |c| {
             got.extend_from_slice(c);
             Ok(())
         })
@@ -238,11 +328,11 @@ mod tests {
 
     #[test]
     fn a_consumer_error_stops_the_reader() {
-        let (file, data) = big_file((PIPELINE_THRESHOLD as usize) * 3);
+        let (file, data) = big_file(SMALL_FILE as usize + (PIPELINE_THRESHOLD as usize) * 3);
         let src = Source::open(file.path()).unwrap();
         let mut calls = 0;
         let mut buf = Vec::new();
-        let r = src.for_each_chunk::<io::Error>(0, data.len() as u64, &mut buf, |_| {
+        let r = src.for_each_chunk::<io::Error>(0, data.len() as u64, 1, &mut buf, |_| {
             calls += 1;
             if calls == 2 {
                 Err(io::Error::other("stop"))
@@ -253,7 +343,7 @@ mod tests {
         assert_eq!(r.unwrap_err().to_string(), "stop");
         assert_eq!(calls, 2);
         // A range beyond the end of the file is an error, not a hang.
-        let r = src.for_each_chunk::<io::Error>(0, data.len() as u64 + 1, &mut buf, |_| Ok(()));
+        let r = src.for_each_chunk::<io::Error>(0, data.len() as u64 + 1, 1, &mut buf, |_| Ok(()));
         assert!(r.is_err());
     }
 }
