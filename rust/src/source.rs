@@ -104,31 +104,24 @@ impl Source {
     /// # Errors
     /// Any I/O error of the underlying file.
     pub fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
-        if let Some(m) = self.bytes() {
-            let len = m.len() as u64;
-            if offset >= len {
+        let Source::File(f, _) = self else {
+            let m = self.bytes().unwrap_or_default();
+            let Some(rest) = usize::try_from(offset).ok().and_then(|o| m.get(o..)) else {
                 return Ok(0);
-            }
-            #[allow(clippy::cast_possible_truncation)]
-            let start = offset as usize;
-            let n = buf.len().min(m.len() - start);
-            buf[..n].copy_from_slice(&m[start..start + n]);
+            };
+            let n = buf.len().min(rest.len());
+            buf[..n].copy_from_slice(&rest[..n]);
             return Ok(n);
-        }
-        match self {
-            Source::File(f, _) => {
-                let mut done = 0;
-                while done < buf.len() {
-                    let n = read_at(f, &mut buf[done..], offset + done as u64)?;
-                    if n == 0 {
-                        break;
-                    }
-                    done += n;
-                }
-                Ok(done)
+        };
+        let mut done = 0;
+        while done < buf.len() {
+            let n = read_at(f, &mut buf[done..], offset + done as u64)?;
+            if n == 0 {
+                break;
             }
-            _ => unreachable!("in-memory sources are read above"),
+            done += n;
         }
+        Ok(done)
     }
 
     /// Reads exactly `buf.len()` bytes at `offset`.
@@ -247,7 +240,7 @@ impl Source {
 }
 
 /// Files up to this size are mapped when opened (Unix); larger ones are read in chunks.
-pub const SMALL_FILE: u64 = 32 << 20;
+const SMALL_FILE: u64 = 32 << 20;
 /// Values at least this long are read by a second thread while being processed.
 const PIPELINE_THRESHOLD: u64 = 16 << 20;
 /// Buffers in flight between the reader thread and the consumer.
