@@ -129,13 +129,24 @@ if kind == "wheel":
     extensions = [n for n in names if re.fullmatch(r"dicomsign/_core\.[^/]*(so|pyd)", n)]
     expect(len(extensions) == 1, f"expected one extension dicomsign/_core.*, found {extensions}")
     expect("Root-Is-Purelib: false" in wheel_text, "WHEEL does not say Root-Is-Purelib: false")
-    # The console scripts: both commands, as pyproject.toml's [project.scripts] declares them.
+    # The commands: dicomsign as pyproject.toml's [project.scripts] declares it; dcmsign as the
+    # launcher of the data directory (an executable "#!python" script), or, in a wheel built
+    # after scripts/windows_launchers.py, as an entry point.
     with (root / "pyproject.toml").open("rb") as f:
         scripts = tomllib.load(f)["project"]["scripts"]
-    expect({"dcmsign", "dicomsign"} <= scripts.keys(), "pyproject.toml lacks a console script")
+    expect("dicomsign" in scripts, "pyproject.toml lacks the dicomsign console script")
     for command, target in scripts.items():
         expect(re.search(rf"^{re.escape(command)}\s*=\s*{re.escape(target)}$", entry_points, re.M)
                is not None, f"entry point {command} = {target} missing from the wheel")
+    launcher = f"dicomsign-{version}.data/scripts/dcmsign"
+    if "dcmsign" not in scripts:
+        expect(launcher in names, f"{launcher} is missing from the wheel")
+        if launcher in names:
+            with zipfile.ZipFile(artifact) as zf:
+                first = zf.read(launcher).split(b"\n", 1)[0]
+                mode = zf.getinfo(launcher).external_attr >> 16
+            expect(first == b"#!python", f"{launcher} does not begin with #!python")
+            expect(bool(mode & 0o111), f"{launcher} is not executable in the wheel")
     if policy:
         platforms = {t.platform for t in tags}
         legacy = {"manylinux2014": "manylinux_2_17", "manylinux2010": "manylinux_2_12",
@@ -166,7 +177,8 @@ else:
     _, sdist_version = parse_sdist_filename(name)
     expect(sdist_version == version, f"sdist version {sdist_version} != Cargo.toml's {version}")
     required = ["PKG-INFO", "pyproject.toml", "Cargo.toml", "Cargo.lock", "LICENSE", "README.md",
-                "rust/src/lib.rs", *(f"python/{s}" for s in sources)]
+                "rust/src/lib.rs", "python/dicomsign.data/scripts/dcmsign",
+                *(f"python/{s}" for s in sources)]
     binaries = [n for n in names if n.endswith((".so", ".pyd", ".dll", ".dylib"))]
     expect(not binaries, f"compiled files in the sdist: {binaries}")
 
@@ -247,6 +259,8 @@ in_venv python -m pip list --disable-pip-version-check
 step "dcmsign --version"
 [ "$(in_venv "$BASH" -c 'command -v dcmsign')" = "$venv/bin/dcmsign" ] \
   || fail "dcmsign does not resolve to the virtual environment's"
+head -n 1 "$venv/bin/dcmsign" | grep -q "^#!$venv/bin/python" \
+  || fail "the installed dcmsign does not start with the environment's interpreter"
 in_venv dcmsign --version | tee "$work/dcmsign-version.txt" || fail "dcmsign --version failed"
 grep -q "^\$dicomsign: dcmsign v$version " "$work/dcmsign-version.txt" \
   || fail "dcmsign --version does not show $version"

@@ -114,13 +114,11 @@ GC_PROBE = """
 import gc, sys
 from dicomsign.cli.entry import dcmsign
 code = dcmsign(sys.argv[1:])
-called = (code, gc.isenabled(), gc.get_freeze_count())
-code = dcmsign()  # the console script's call: the process's own command line
-print(called, (code, gc.isenabled(), gc.get_freeze_count() > 0))
+print(code, gc.isenabled(), gc.get_freeze_count())
 """
 
 
-def test_the_quick_paths_leave_the_collector_as_found_unless_the_process_ends(
+def test_the_quick_paths_leave_the_collector_as_found(
     pki: PKI, dicom_corpus: dict[str, Path], tmp_path: Path
 ) -> None:
     out = tmp_path / "signed.dcm"
@@ -132,6 +130,78 @@ def test_the_quick_paths_leave_the_collector_as_found_unless_the_process_ends(
         text=True,
         check=True,
     )
-    # Called with arguments (as a library would), the collector is left running and nothing
-    # is frozen; as the console script, the objects are frozen for a quick exit.
-    assert done.stdout.split("\n")[0] == "(0, True, 0) (0, True, True)"
+    # Called as a library would, the collector is left running and nothing is frozen.
+    assert done.stdout == "0 True 0\n"
+
+
+RUN_PROBE = """
+import atexit, sys
+atexit.register(lambda: print("finalized"))
+from dicomsign.cli.entry import run_dcmsign
+sys.argv[0] = "dcmsign"
+run_dcmsign()
+"""
+
+
+def _run(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", RUN_PROBE, *map(str, args)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_run_dcmsign_ends_the_process_at_once_after_a_quick_path_only(
+    pki: PKI, dicom_corpus: dict[str, Path], tmp_path: Path
+) -> None:
+    ident = pki.rsa2048
+    out = tmp_path / "signed.dcm"
+    signed = _run("+s", ident.key, ident.cert, dicom_corpus["explicit_le"], out)
+    # A quick path: the exit code and everything printed are kept, the finalization is not run.
+    assert (signed.returncode, signed.stdout, signed.stderr) == (0, "", "")
+    assert out.is_file()
+    verified = _run("+cf", ident.root, "+uf", ident.chain, out)
+    assert (verified.returncode, verified.stdout) == (0, "")
+    assert verified.stderr.endswith("W:   Signature Verification : OK\n")
+    assert verified.stderr == dcmtk("dcmsign", "+cf", ident.root, "+uf", ident.chain, out).stderr
+    # The complete path (here an error, DCMTK's exit code 20) exits normally: clean-up runs.
+    failed = _run("+cf", ident.root, tmp_path / "missing.dcm")
+    assert (failed.returncode, failed.stdout) == (20, "finalized\n")
+    assert failed.stderr.startswith("F: No such file or directory")
+    verbose = _run("-v", "+cf", ident.root, "+uf", ident.chain, out)
+    assert (verbose.returncode, verbose.stdout) == (0, "finalized\n")
+
+
+def test_the_installed_dcmsign_launcher_imports_only_the_entry_point(
+    pki: PKI, dicom_corpus: dict[str, Path], tmp_path: Path
+) -> None:
+    """The ``dcmsign`` installed beside the interpreter is the wheel's own launcher (the
+    ``data`` directory of pyproject.toml), which does not import ``re`` as installers'
+    entry-point launchers do."""
+    launcher = Path(sys.executable).parent / "dcmsign"
+    assert launcher.read_text().split("\n", 1)[0].startswith("#!"), launcher
+    ident = pki.rsa2048
+    out = tmp_path / "signed.dcm"
+    made = subprocess.run(
+        [launcher, "+s", ident.key, ident.cert, dicom_corpus["explicit_le"], out],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (made.returncode, made.stderr) == (0, "")
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", launcher, "+cf", ident.root, "+uf", ident.chain, out],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0
+    imported = {
+        line.rsplit("|", 1)[1].strip()
+        for line in done.stderr.splitlines()
+        if line.startswith("import time:")
+    }
+    assert "dicomsign.cli.entry" in imported
+    assert not imported & {"re", "enum", "cryptography", "pydicom", "typing"}
+    assert done.stderr.endswith("W:   Signature Verification : OK\n")
