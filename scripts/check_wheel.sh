@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds the release artifacts into dist/ and proves that the wheel works without Rust:
 #   1. the abi3 wheel (`maturin build --release --zig`: zig links against the manylinux policy's
-#      glibc whatever the host's is) and the sdist (`maturin sdist`), with build tools from PyPI
-#      in a scratch virtual environment;
+#      glibc whatever the host's is) and the sdist (`maturin sdist`, then
+#      scripts/fix_sdist_modes.py), with build tools from PyPI in a scratch virtual environment;
 #   2. lists both and asserts their contents: every file of python/dicomsign, the extension, the
 #      licence, the metadata (version from Cargo.toml, dependencies, entry points), the
 #      manylinux tag (also checked with `auditwheel show`);
@@ -57,6 +57,8 @@ rm -f dist/dicomsign-*.whl dist/dicomsign-*.tar.gz
 PATH="$tools:$PATH" CARGO_TARGET_DIR="$root/target/check-wheel" \
   "$tools/maturin" build --release --zig --out dist || fail "maturin build failed"
 PATH="$tools:$PATH" "$tools/maturin" sdist --out dist || fail "maturin sdist failed"
+# maturin writes every file of the sdist 0644: the release marks the launcher executable.
+"$tools/python" scripts/fix_sdist_modes.py dist/dicomsign-*.tar.gz || fail "fix_sdist_modes failed"
 shopt -s nullglob
 wheels=(dist/dicomsign-*.whl)
 sdists=(dist/dicomsign-*.tar.gz)
@@ -181,6 +183,9 @@ else:
                 *(f"python/{s}" for s in sources)]
     binaries = [n for n in names if n.endswith((".so", ".pyd", ".dll", ".dylib"))]
     expect(not binaries, f"compiled files in the sdist: {binaries}")
+    for m in members:
+        if "/python/dicomsign.data/scripts/" in m.name:
+            expect(m.mode & 0o111 == 0o111, f"{m.name} is not executable in the sdist")
 
 for needed in required:
     expect(needed in names, f"{needed} is missing from {name}")
