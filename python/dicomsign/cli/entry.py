@@ -1,6 +1,7 @@
-"""Console-script entry points, kept light: ``dcmsign`` first tries a quick verification that
-needs neither the full option parser nor :mod:`cryptography`, and otherwise runs the complete
-drop-in (:mod:`dicomsign.cli.dcmsign`).
+"""The commands' entry points, kept light: ``dcmsign`` first tries a quick verification or
+signature that needs neither the full option parser nor :mod:`cryptography`, and otherwise
+runs the complete drop-in (:mod:`dicomsign.cli.dcmsign`). The ``dcmsign`` launcher (the
+wheel's ``data`` scripts; an entry point on Windows) calls :func:`run_dcmsign`.
 
 The quick paths take only plain command lines, long or short option forms:
 
