@@ -428,7 +428,7 @@ def find_dcmtk() -> str:
 
 
 def ours_command() -> list[str]:
-    """The command that runs our drop-in ``dcmsign``: the console script installed beside
+    """The command that runs our drop-in ``dcmsign``: the command installed beside
     the running interpreter, else ``python -m dicomsign.cli.dcmsign``."""
     script = Path(sys.executable).parent / "dcmsign"
     if script.is_file() and os.access(script, os.X_OK):
