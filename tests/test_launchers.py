@@ -3,8 +3,10 @@ macOS, as an entry point on Windows (``scripts/windows_launchers.py``)."""
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
+import tarfile
 import tomllib
 from pathlib import Path
 
@@ -58,9 +60,6 @@ def test_windows_launchers_makes_dcmsign_an_entry_point(tmp_path: Path) -> None:
 
 
 def _tarball(path: Path, files: dict[str, tuple[bytes, int]]) -> None:
-    import io
-    import tarfile
-
     with tarfile.open(path, "w:gz", format=tarfile.PAX_FORMAT) as tf:
         for name, (data, mode) in files.items():
             info = tarfile.TarInfo(name)
@@ -69,8 +68,6 @@ def _tarball(path: Path, files: dict[str, tuple[bytes, int]]) -> None:
 
 
 def _modes(path: Path) -> dict[str, tuple[bytes, int]]:
-    import tarfile
-
     with tarfile.open(path, "r:gz") as tf:
         return {
             m.name: (tf.extractfile(m).read(), m.mode)  # type: ignore[union-attr]
