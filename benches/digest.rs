@@ -9,7 +9,7 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use _core::digest::{Hasher, MacAlgorithm};
+use _core::mac::digest::{Hasher, MacAlgorithm};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
 /// Bytes hashed per iteration.

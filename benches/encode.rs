@@ -3,7 +3,7 @@
 //!
 //! - `mac_stream/memory`: datasets built in memory (every value inline);
 //! - `mac_stream/file`: the same datasets written to a file and read with
-//!   `_core::reader::read` once (large values stay in the file and are streamed);
+//!   `_core::read::read` once (large values stay in the file and are streamed);
 //! - `read+mac_stream/file`: reading the file included.
 //!
 //! The datasets: a CT image of about 40 KB, a 64 MiB single-frame image, a 64 MiB Enhanced CT
@@ -19,16 +19,16 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Once};
 use std::time::Duration;
 
-use _core::digest::{HashSink, MacAlgorithm};
-use _core::encode::{mac_stream, MacEncoding, Selection, StreamOptions};
+use _core::mac::digest::{HashSink, MacAlgorithm};
+use _core::mac::stream::{mac_stream, MacEncoding, Selection, StreamOptions};
+use _core::model::normalize::Rule;
+use _core::model::syntax::Kind;
+use _core::model::tag;
+use _core::model::vr::Vr;
 use _core::model::{Blob, Dataset, Element, Value};
-use _core::normalize::Rule;
-use _core::reader::{read, Document, ReadOptions};
-use _core::source::Source;
-use _core::syntax::Kind;
-use _core::tag;
-use _core::vr::Vr;
-use _core::writer::{write_file, OutputSyntax, WriteOptions};
+use _core::read::source::Source;
+use _core::read::{read, Document, ReadOptions};
+use _core::write::{write_file, OutputSyntax, WriteOptions};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
 const EXPLICIT_LITTLE: &str = "1.2.840.10008.1.2.1";
@@ -42,7 +42,7 @@ fn load_dictionary() {
     ONCE.call_once(|| {
         let path =
             Path::new(env!("CARGO_MANIFEST_DIR")).join("python/dicomsign/data/dictionary.tsv");
-        _core::dict::load(&std::fs::read_to_string(path).unwrap()).unwrap();
+        _core::model::dict::load(&std::fs::read_to_string(path).unwrap()).unwrap();
     });
 }
 

@@ -1,13 +1,13 @@
 //! Reader tests on hand-built byte streams: DCMTK's model (order, duplicates, VRs, UN
 //! handling, large values left in the source, normalization on output).
 
+use _core::model::normalize::Rule;
+use _core::model::syntax::Kind;
+use _core::model::vr::Vr;
 use _core::model::{Blob, Value};
-use _core::normalize::Rule;
-use _core::reader::{read, ReadMode, ReadOptions, ReadXfer};
-use _core::source::Source;
-use _core::syntax::Kind;
-use _core::vr::Vr;
-use _core::writer::{write, OutputSyntax, WriteOptions};
+use _core::read::source::Source;
+use _core::read::{read, ReadMode, ReadOptions, ReadXfer};
+use _core::write::{write, OutputSyntax, WriteOptions};
 
 fn el_explicit(tag: u32, vr: &str, value: &[u8]) -> Vec<u8> {
     let mut v = Vec::new();
@@ -57,10 +57,10 @@ fn load() {
         "/python/dicomsign/data/dictionary.tsv"
     ))
     .unwrap();
-    _core::dict::load(&text).unwrap();
+    _core::model::dict::load(&text).unwrap();
 }
 
-fn read_bytes(b: Vec<u8>, opts: ReadOptions) -> _core::reader::Document {
+fn read_bytes(b: Vec<u8>, opts: ReadOptions) -> _core::read::Document {
     load();
     read(Source::Memory(b.into()), opts).unwrap()
 }

@@ -5,13 +5,13 @@
 
 use std::path::PathBuf;
 
-use _core::digest::{HashSink, Hasher, MacAlgorithm};
-use _core::encode::{mac_stream, MacEncoding, Selection, StreamOptions};
-use _core::normalize::Rule;
-use _core::reader::{read, Document, ReadOptions};
+use _core::mac::digest::{HashSink, Hasher, MacAlgorithm};
+use _core::mac::stream::{mac_stream, MacEncoding, Selection, StreamOptions};
+use _core::model::normalize::Rule;
+use _core::read::source::Source;
+use _core::read::{read, Document, ReadOptions};
 use _core::signatures::{self, SignatureRef};
-use _core::source::Source;
-use _core::writer::{write, OutputSyntax, WriteOptions};
+use _core::write::{write, OutputSyntax, WriteOptions};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -20,7 +20,7 @@ fn root() -> PathBuf {
 fn load_dictionary() {
     let text =
         std::fs::read_to_string(root().join("python/dicomsign/data/dictionary.tsv")).unwrap();
-    _core::dict::load(&text).unwrap();
+    _core::model::dict::load(&text).unwrap();
 }
 
 fn open(name: &str) -> Document {

@@ -4,10 +4,10 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
 
+use crate::model::vr::Vr;
 use crate::model::{Blob, Dataset, Element, Value};
+use crate::signatures::verify::{DigestResult, StreamFailure};
 use crate::signatures::{self, SignatureInfo};
-use crate::verify::{DigestResult, StreamFailure};
-use crate::vr::Vr;
 
 /// Reads a list of `(tag, vr, value)` records into a dataset; `value` is bytes or a list of
 /// items, each a list of records.

@@ -11,17 +11,17 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
 
-use crate::digest::{Hasher, MacAlgorithm};
-use crate::encode::{MacEncoding, Selection, StreamOptions};
 use crate::error::CoreError;
+use crate::mac::digest::{Hasher, MacAlgorithm};
+use crate::mac::stream::{MacEncoding, Selection, StreamOptions};
+use crate::model::normalize::Rule;
 use crate::model::Dataset;
-use crate::normalize::Rule;
-use crate::reader::{self, Document, ReadMode, ReadOptions, ReadXfer};
+use crate::read::source::Source;
+use crate::read::{self, Document, ReadMode, ReadOptions, ReadXfer};
+use crate::signatures::create::{self, DigestParams};
 use crate::signatures::{self, PathError, SignatureRef};
-use crate::signer::{self, DigestParams};
-use crate::source::Source;
-use crate::writer::{self, OutputSyntax, WriteOptions};
-use crate::{dict, syntax, tag};
+use crate::write::{self, OutputSyntax, WriteOptions};
+use crate::{model::dict, model::syntax, model::tag};
 
 use errors::{PyCoreError, PyCoreResult};
 
@@ -140,7 +140,7 @@ impl PyDocument {
         let opts = read_options(read_mode, read_xfer, convert_un)?;
         let doc = py.detach(|| -> PyCoreResult<Document> {
             let src = Source::open(&path).map_err(CoreError::Io)?;
-            Ok(reader::read(src, opts)?)
+            Ok(read::read(src, opts)?)
         })?;
         Ok(PyDocument {
             inner: Mutex::new(doc),
@@ -159,9 +159,8 @@ impl PyDocument {
     ) -> PyResult<Self> {
         let opts = read_options(read_mode, read_xfer, convert_un)?;
         let buf: Arc<[u8]> = Arc::from(data);
-        let doc = py.detach(|| -> PyCoreResult<Document> {
-            Ok(reader::read(Source::Memory(buf), opts)?)
-        })?;
+        let doc =
+            py.detach(|| -> PyCoreResult<Document> { Ok(read::read(Source::Memory(buf), opts)?) })?;
         Ok(PyDocument {
             inner: Mutex::new(doc),
         })
@@ -210,7 +209,7 @@ impl PyDocument {
     ) -> PyResult<(Bound<'py, PyList>, usize)> {
         let (results, skipped) = py.detach(|| {
             let doc = self.lock();
-            crate::verify::verify_document(&doc, old_format)
+            crate::signatures::verify::verify_document(&doc, old_format)
         });
         let list = PyList::empty(py);
         for r in &results {
@@ -248,7 +247,7 @@ impl PyDocument {
                 .ok()
                 .and_then(|d| i64::try_from(d.as_secs()).ok())?;
             let doc = self.lock();
-            crate::verify::surely_valid(&doc, old_format, &trusted, &untrusted, now)
+            crate::signatures::verify::surely_valid(&doc, old_format, &trusted, &untrusted, now)
         })
     }
 
@@ -273,7 +272,7 @@ impl PyDocument {
             let doc = self.lock();
             let r = SignatureRef { container, index };
             let (c, sig) = signatures::signature_item(&doc.dataset, &r)?;
-            Ok(signer::digest_stream(
+            Ok(create::digest_stream(
                 &doc.source,
                 c,
                 Selection::Tags(&tags),
@@ -312,7 +311,7 @@ impl PyDocument {
                 Some(t) => Selection::Tags(t),
                 None => Selection::All,
             };
-            Ok(signer::digest_stream(
+            Ok(create::digest_stream(
                 &doc.source,
                 c,
                 sel,
@@ -363,7 +362,7 @@ impl PyDocument {
         let sig = convert::dataset_from_records(sig_item)?;
         let (digest, encoded, ambiguous) = py.detach(|| -> PyResult<_> {
             let mut doc = self.lock();
-            signer::sign_and_write(
+            create::sign_and_write(
                 &mut doc,
                 &tags,
                 mac,
@@ -385,7 +384,7 @@ impl PyDocument {
 
     /// True when `sign_and_write` can be used (no group length covers the signatures).
     fn can_sign_and_write(&self) -> bool {
-        signer::can_split(&self.lock())
+        create::can_split(&self.lock())
     }
 
     /// Checks that `container` names an item; raises LocationError otherwise.
@@ -470,7 +469,7 @@ impl PyDocument {
     fn output_transfer_syntax(&self, syntax: &str) -> PyResult<String> {
         let doc = self.lock();
         let (uid, _) =
-            writer::output_syntax(&doc, output_syntax_of(syntax)?).map_err(PyCoreError)?;
+            write::output_syntax(&doc, output_syntax_of(syntax)?).map_err(PyCoreError)?;
         Ok(uid)
     }
 
@@ -498,7 +497,7 @@ impl PyDocument {
         )?;
         py.detach(|| -> PyCoreResult<()> {
             let doc = self.lock();
-            Ok(writer::write_file(&doc, &opts, &path)?)
+            Ok(write::write_file(&doc, &opts, &path)?)
         })?;
         Ok(())
     }
@@ -527,7 +526,7 @@ impl PyDocument {
         let out = py.detach(|| -> PyCoreResult<Vec<u8>> {
             let doc = self.lock();
             let mut v = Vec::new();
-            writer::write(&doc, &opts, &mut v)?;
+            write::write(&doc, &opts, &mut v)?;
             Ok(v)
         })?;
         Ok(PyBytes::new(py, &out))
@@ -571,7 +570,7 @@ fn output_syntax_of(s: &str) -> PyResult<OutputSyntax> {
 /// (unencrypted PEM keys only; see `rust/src/signing_key.rs`).
 #[pyclass(frozen, module = "dicomsign._core", name = "SigningKey")]
 pub struct PySigningKey {
-    inner: crate::signing_key::SigningKey,
+    inner: crate::pki::private_key::SigningKey,
 }
 
 #[pymethods]
@@ -580,7 +579,7 @@ impl PySigningKey {
     /// (encrypted or unusual keys, or a key that does not match the certificate).
     #[staticmethod]
     fn load(py: Python<'_>, key: PathBuf, certificate: PathBuf) -> Option<Self> {
-        py.detach(|| crate::signing_key::SigningKey::load(&key, &certificate))
+        py.detach(|| crate::pki::private_key::SigningKey::load(&key, &certificate))
             .map(|inner| PySigningKey { inner })
     }
 
@@ -739,8 +738,8 @@ fn verify_file<'py>(
     let opts = read_options(read_mode, read_xfer, convert_un)?;
     let (results, skipped) = py.detach(|| -> PyCoreResult<_> {
         let src = Source::open(&path).map_err(CoreError::Io)?;
-        let doc = reader::read(src, opts)?;
-        Ok(crate::verify::verify_document(&doc, old_format))
+        let doc = read::read(src, opts)?;
+        Ok(crate::signatures::verify::verify_document(&doc, old_format))
     })?;
     let list = PyList::empty(py);
     for r in &results {

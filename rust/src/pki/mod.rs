@@ -9,6 +9,8 @@
 //! periods current, CA flags, key usage and path length respected, no critical extension it
 //! does not know, no name constraints or policies, and a self-signed trust anchor.
 
+pub mod private_key;
+
 use std::path::Path;
 
 use der::asn1::ObjectIdentifier;
@@ -17,7 +19,7 @@ use rsa::traits::PublicKeyParts;
 use signature::hazmat::PrehashVerifier;
 use spki::DecodePublicKey;
 
-use crate::digest::{Hasher, MacAlgorithm};
+use crate::mac::digest::{Hasher, MacAlgorithm};
 
 /// A public key of a supported type.
 enum Key {

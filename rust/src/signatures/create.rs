@@ -5,15 +5,15 @@
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
-use crate::digest::{HashSink, MacAlgorithm};
-use crate::encode::{self, Selection, StreamOptions};
 use crate::error::{CoreError, CoreResult};
+use crate::mac::digest::{HashSink, MacAlgorithm};
+use crate::mac::stream::{self, Selection, StreamOptions};
+use crate::model::tag;
+use crate::model::vr::Vr;
 use crate::model::{Dataset, Element};
-use crate::reader::Document;
-use crate::source::Source;
-use crate::tag;
-use crate::vr::Vr;
-use crate::writer::{self, Output, WriteOptions};
+use crate::read::source::Source;
+use crate::read::Document;
+use crate::write::{self, Output, WriteOptions};
 
 /// What to hash: the algorithm and the stream options.
 #[derive(Clone, Copy, Debug)]
@@ -38,7 +38,7 @@ fn dump_error(e: &std::io::Error) -> CoreError {
 /// success).
 ///
 /// # Errors
-/// Stream errors ([`encode::mac_stream`]), [`CoreError::Dump`], or I/O errors.
+/// Stream errors ([`stream::mac_stream`]), [`CoreError::Dump`], or I/O errors.
 pub fn digest_stream(
     src: &Source,
     container: &Dataset,
@@ -48,14 +48,14 @@ pub fn digest_stream(
     dump: Option<&Path>,
 ) -> CoreResult<DigestOutcome> {
     let tmp = dump
-        .map(writer::temporary_beside)
+        .map(write::temporary_beside)
         .transpose()
         .map_err(|e| dump_error(&e))?;
     let outcome = {
         let mut file = tmp.as_ref().map(|t| BufWriter::new(t.as_file()));
         let tee = file.as_mut().map(|f| f as &mut dyn Write);
         let mut sink = HashSink::new(params.algorithm, tee);
-        let report = encode::mac_stream(
+        let report = stream::mac_stream(
             src,
             container,
             selection,
@@ -122,9 +122,9 @@ where
     E: From<CoreError>,
     F: FnOnce(&[u8]) -> Result<Vec<u8>, E>,
 {
-    writer::output_syntax(doc, wopts.syntax)?;
+    write::output_syntax(doc, wopts.syntax)?;
     append_item(&mut doc.dataset, tag::MAC_PARAMETERS_SEQUENCE, mac_item);
-    let tmp = writer::temporary_beside(path).map_err(CoreError::Io)?;
+    let tmp = write::temporary_beside(path).map_err(CoreError::Io)?;
     let split = |t: u32| t < tag::DIGITAL_SIGNATURES_SEQUENCE;
     let shared: &Document = doc;
     let (written, digest) = std::thread::scope(|scope| {

@@ -3,17 +3,19 @@
 //! Small values are read into memory; large binary values (and large fragments of encapsulated
 //! pixel data) stay in the source as ranges, so that a 1 GiB file is never held in memory.
 
+pub mod source;
+
 use std::collections::HashMap;
 use std::io;
 use std::sync::Arc;
 
-use crate::dict::{self, DictVr};
 use crate::error::{CoreError, CoreResult};
+use crate::model::dict::{self, DictVr};
+use crate::model::syntax::{self, Kind};
+use crate::model::tag;
+use crate::model::vr::{swap_in_place, Vr};
 use crate::model::{Blob, Dataset, Element, Value};
-use crate::source::Source;
-use crate::syntax::{self, Kind};
-use crate::tag;
-use crate::vr::{swap_in_place, Vr};
+use crate::read::source::Source;
 
 const UNDEFINED: u32 = 0xFFFF_FFFF;
 const WINDOW: usize = 64 * 1024;

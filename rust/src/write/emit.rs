@@ -4,10 +4,10 @@
 use std::io::Write;
 
 use crate::error::CoreResult;
+use crate::model::normalize::{self, Rule};
+use crate::model::vr::{swap_in_place, Vr};
 use crate::model::Blob;
-use crate::normalize::{self, Rule};
-use crate::source::Source;
-use crate::vr::{swap_in_place, Vr};
+use crate::read::source::Source;
 
 /// Writes values of one document to `out`.
 pub struct Emitter<'a, W: Write> {

@@ -3,14 +3,14 @@
 
 use std::io::Write;
 
-use crate::emit::Emitter;
 use crate::error::{CoreError, CoreResult};
+use crate::model::normalize::Rule;
+use crate::model::syntax::{self, Kind};
+use crate::model::tag;
+use crate::model::vr::Vr;
 use crate::model::{Dataset, Element, Value};
-use crate::normalize::Rule;
-use crate::source::Source;
-use crate::syntax::{self, Kind};
-use crate::tag;
-use crate::vr::Vr;
+use crate::read::source::Source;
+use crate::write::emit::Emitter;
 
 /// The encoding of the MAC stream.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -12,7 +12,7 @@ use pkcs8::{DecodePrivateKey, EncodePublicKey};
 use rsa::traits::PublicKeyParts;
 use signature::hazmat::RandomizedPrehashSigner;
 
-use crate::digest::MacAlgorithm;
+use crate::mac::digest::MacAlgorithm;
 use crate::pki::{self, Certificate, KeyType};
 
 enum Private {

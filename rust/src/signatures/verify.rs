@@ -2,11 +2,11 @@
 //! the digests of its MAC stream (under DCMTK 3.6's value rule, and under 3.7's when that
 //! differs). Certificates and signature checks are left to the caller.
 
-use crate::digest::{HashSink, MacAlgorithm};
-use crate::encode::{self, MacEncoding, Selection, StreamOptions};
 use crate::error::CoreError;
-use crate::normalize::Rule;
-use crate::reader::Document;
+use crate::mac::digest::{HashSink, MacAlgorithm};
+use crate::mac::stream::{self, MacEncoding, Selection, StreamOptions};
+use crate::model::normalize::Rule;
+use crate::read::Document;
 use crate::signatures::{self, SignatureInfo};
 
 /// Why a signature's stream digest could not be computed.
@@ -56,7 +56,7 @@ fn digest_of(
     };
     let (container, sig) = signatures::signature_item(&doc.dataset, &r)?;
     let mut sink = HashSink::new(alg, None);
-    let report = encode::mac_stream(
+    let report = stream::mac_stream(
         &doc.source,
         container,
         Selection::Tags(tags),
@@ -239,7 +239,7 @@ pub fn surely_valid(
             return None;
         }
         let (dt, vr) = info.datetime.as_ref()?;
-        if *vr != crate::vr::Vr::DT {
+        if *vr != crate::model::vr::Vr::DT {
             return None;
         }
         let when = dicom_datetime_seconds(dt)?;

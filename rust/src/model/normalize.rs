@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use crate::vr::Vr;
+use crate::model::vr::Vr;
 
 /// Which DCMTK release's string normalization to apply.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

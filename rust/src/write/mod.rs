@@ -2,16 +2,18 @@
 //! requested transfer syntax with explicit or undefined sequence lengths. Group lengths present
 //! in the dataset are recalculated; stored values are copied from the source in chunks.
 
+pub mod emit;
+
 use std::io::{self, Write};
 
-use crate::emit::Emitter;
 use crate::error::{CoreError, CoreResult};
+use crate::model::normalize::Rule;
+use crate::model::syntax::{self, Kind};
+use crate::model::tag;
+use crate::model::vr::Vr;
 use crate::model::{Blob, Dataset, Element, Value};
-use crate::normalize::Rule;
-use crate::reader::Document;
-use crate::syntax::{self, Kind};
-use crate::tag;
-use crate::vr::Vr;
+use crate::read::Document;
+use crate::write::emit::Emitter;
 
 /// The output transfer syntax (`+t=`, `+te`, `+tb`, `+ti`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]

@@ -2,14 +2,14 @@
 //!
 //! The table is generated from pydicom's dictionary (`tools/gen_dictionary.py`) and handed to
 //! the core once, as text, by [`load`]. Pseudo-VRs (`xs`, `ox`, `px`, `lt`, `up`) are resolved
-//! with DCMTK's rules in [`crate::reader`].
+//! with DCMTK's rules in [`crate::read`].
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use crate::error::{CoreError, CoreResult};
-use crate::tag;
-use crate::vr::Vr;
+use crate::model::tag;
+use crate::model::vr::Vr;
 
 /// A dictionary VR: a real VR or one of DCMTK's context-dependent pseudo-VRs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,11 +1,14 @@
 //! Finding, describing, adding and removing the signatures of a document (dcmsign-behaviour.md
 //! §3, §6.1 and §8).
 
-use crate::dict;
+pub mod create;
+pub mod verify;
+
 use crate::error::{CoreError, CoreResult};
+use crate::model::dict;
+use crate::model::tag;
+use crate::model::vr::Vr;
 use crate::model::{Dataset, Element, Value};
-use crate::tag;
-use crate::vr::Vr;
 
 /// A path from the main dataset to an item: (sequence tag, item index) pairs.
 pub type ItemPath = Vec<(u32, usize)>;

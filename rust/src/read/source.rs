@@ -6,7 +6,7 @@ use std::io;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::vr::swap_in_place;
+use crate::model::vr::swap_in_place;
 
 /// Where the bytes of a document live.
 #[derive(Debug)]
@@ -295,7 +295,10 @@ mod tests {
         }
         // Empty files and directories are not mapped.
         let empty = tempfile::NamedTempFile::new().unwrap();
-        assert!(matches!(Source::open(empty.path()).unwrap(), Source::File(_, 0)));
+        assert!(matches!(
+            Source::open(empty.path()).unwrap(),
+            Source::File(_, 0)
+        ));
         assert!(Source::open(file.path().parent().unwrap()).is_err());
         // A range beyond the end is an error, not a panic.
         let mut buf = Vec::new();

@@ -1,6 +1,12 @@
 //! DCMTK's in-memory model of a dataset: sorted, de-duplicated elements whose large values
 //! stay in the source.
 
+pub mod dict;
+pub mod normalize;
+pub mod syntax;
+pub mod tag;
+pub mod vr;
+
 /// A value's bytes: in memory, or a range of the source read on demand.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Blob {
@@ -61,7 +67,7 @@ pub struct Element {
     /// The tag, `(group << 16) | element`.
     pub tag: u32,
     /// The in-memory VR.
-    pub vr: crate::vr::Vr,
+    pub vr: crate::model::vr::Vr,
     /// The value.
     pub value: Value,
 }
@@ -69,7 +75,7 @@ pub struct Element {
 impl Element {
     /// A plain element with an in-memory value.
     #[must_use]
-    pub fn new(tag: u32, vr: crate::vr::Vr, bytes: Vec<u8>) -> Element {
+    pub fn new(tag: u32, vr: crate::model::vr::Vr, bytes: Vec<u8>) -> Element {
         Element {
             tag,
             vr,
@@ -120,7 +126,7 @@ impl Element {
     /// DCMTK's signability predicate (tag rules, VR not UN/unknown, no UN inside sequences).
     #[must_use]
     pub fn is_signable(&self) -> bool {
-        crate::tag::is_signable_tag(self.tag) && !self.contains_unknown_vr()
+        crate::model::tag::is_signable_tag(self.tag) && !self.contains_unknown_vr()
     }
 
     /// A string value with DCMTK's trailing padding (spaces and NULs) removed.
