@@ -1,5 +1,5 @@
-"""The engine's MAC stream digests (``Document.new_signature_digest``, ``verify_digests`` and
-the one-call ``verify_file``) on the comparison's inputs (40 KB to 64 MiB).
+"""The engine's MAC stream digests (``Document.new_signature_digest``, ``check_signatures`` and
+the one-call ``check_file``) on the comparison's inputs (40 KB to 64 MiB).
 
     python -m pytest benches/test_bench_mac_stream.py --benchmark-enable
 """
@@ -17,6 +17,7 @@ from pytest_benchmark.fixture import BenchmarkFixture
 from dicomsign import _core
 from dicomsign.engine import ensure_dictionary
 from dicomsign.signing import mac_transfer_syntax
+from dicomsign.vocabulary import MacAlgorithm, Outcome
 
 KEYS = ["small", "fragments", "single-medium", "multi-medium"]
 
@@ -44,7 +45,7 @@ def test_new_signature_digest(
 
     def digest(dump: str | None = None) -> tuple[bytes, list[int], bool]:
         return doc.new_signature_digest(
-            [], None, SIG_ITEM, algorithm="SHA256", transfer_syntax=syntax, dump=dump
+            [], None, SIG_ITEM, algorithm=MacAlgorithm.SHA256, transfer_syntax=syntax, dump=dump
         )
 
     benchmark.group = "new_signature_digest SHA256"
@@ -57,41 +58,42 @@ def test_new_signature_digest(
     record_throughput(benchmark, len(stream))
 
 
-def _check_verified(doc: _core.Document, found: _core.VerifiedDict, dump: Path) -> None:
-    assert found["failure"] is None
-    algorithm, syntax, tags = found["mac_algorithm"], found["mac_transfer_syntax"], found["tags"]
+def _check_verified(doc: _core.Document, checks: _core.SignatureChecks, dump: Path) -> None:
+    assert checks.skipped == [] and len(checks.checks) == 1
+    check = checks.checks[0]
+    sig = check.signature
+    assert check.outcome is Outcome.VALID
+    algorithm, syntax, tags = sig.mac_algorithm, sig.mac_transfer_syntax, sig.tags
     assert algorithm == "SHA256" and syntax is not None and tags is not None
     digest, _ = doc.signature_digest(
-        found["container"],
-        found["index"],
-        algorithm=algorithm,
+        sig.container,
+        sig.index,
+        algorithm=MacAlgorithm.SHA256,
         transfer_syntax=syntax,
         tags=tags,
         dump=str(dump),
     )
-    assert found["digest"] == digest == hashlib.sha256(dump.read_bytes()).digest()
+    assert check.digest == digest == hashlib.sha256(dump.read_bytes()).digest()
 
 
 @pytest.mark.parametrize("key", KEYS)
-def test_verify_digests(
+def test_check_signatures(
     benchmark: BenchmarkFixture, signed: dict[str, Path], key: str, tmp_path: Path
 ) -> None:
-    """Digests of every signature of an opened document (the file is signed by us)."""
+    """Verdicts on every signature of an opened document (the file is signed by us)."""
     doc = _core.Document.open(str(signed[key]))
-    benchmark.group = "verify_digests SHA256"
-    found, skipped = benchmark(doc.verify_digests)
-    assert skipped == 0 and len(found) == 1
-    _check_verified(doc, found[0], tmp_path / "stream")
+    benchmark.group = "check_signatures SHA256"
+    checks = benchmark(doc.check_signatures)
+    _check_verified(doc, checks, tmp_path / "stream")
     record_throughput(benchmark, signed[key].stat().st_size)
 
 
 @pytest.mark.parametrize("key", KEYS)
-def test_verify_file(
+def test_check_file(
     benchmark: BenchmarkFixture, signed: dict[str, Path], key: str, tmp_path: Path
 ) -> None:
-    """``verify_file``: read the file and compute the digests of all its signatures."""
-    benchmark.group = "verify_file SHA256"
-    found, skipped = benchmark(_core.verify_file, str(signed[key]))
-    assert skipped == 0 and len(found) == 1
-    _check_verified(_core.Document.open(str(signed[key])), found[0], tmp_path / "stream")
+    """``check_file``: read the file and judge all its signatures."""
+    benchmark.group = "check_file SHA256"
+    checks = benchmark(_core.check_file, str(signed[key]))
+    _check_verified(_core.Document.open(str(signed[key])), checks, tmp_path / "stream")
     record_throughput(benchmark, signed[key].stat().st_size)

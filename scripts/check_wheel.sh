@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds the release artifacts into dist/ and proves that the wheel works without Rust:
 #   1. the abi3 wheel (`maturin build --release --zig`: zig links against the manylinux policy's
-#      glibc whatever the host's is) and the sdist (`maturin sdist`, then
-#      scripts/fix_sdist_modes.py), with build tools from PyPI in a scratch virtual environment;
+#      glibc whatever the host's is) and the sdist (`maturin sdist`),
+#      with build tools from PyPI in a scratch virtual environment;
 #   2. lists both and asserts their contents: every file of python/dicomsign, the extension, the
 #      licence, the metadata (version from Cargo.toml, dependencies, entry points), the
 #      manylinux tag (also checked with `auditwheel show`);
@@ -57,8 +57,6 @@ rm -f dist/dicomsign-*.whl dist/dicomsign-*.tar.gz
 PATH="$tools:$PATH" CARGO_TARGET_DIR="$root/target/check-wheel" \
   "$tools/maturin" build --release --zig --out dist || fail "maturin build failed"
 PATH="$tools:$PATH" "$tools/maturin" sdist --out dist || fail "maturin sdist failed"
-# maturin writes every file of the sdist 0644: the release marks the launcher executable.
-"$tools/python" scripts/fix_sdist_modes.py dist/dicomsign-*.tar.gz || fail "fix_sdist_modes failed"
 shopt -s nullglob
 wheels=(dist/dicomsign-*.whl)
 sdists=(dist/dicomsign-*.tar.gz)
@@ -121,10 +119,6 @@ if kind == "wheel":
         metadata_text = zf.read(f"{dist_info}/METADATA").decode() if f"{dist_info}/METADATA" in names else ""
         entry_points = zf.read(f"{dist_info}/entry_points.txt").decode() if f"{dist_info}/entry_points.txt" in names else ""
         wheel_text = zf.read(f"{dist_info}/WHEEL").decode() if f"{dist_info}/WHEEL" in names else ""
-        launcher = f"dicomsign-{version}.data/scripts/dcmsign"
-        # (first line, mode) of the dcmsign launcher, None when the wheel has none.
-        launched = ((zf.read(launcher).split(b"\n", 1)[0], zf.getinfo(launcher).external_attr >> 16)
-                    if launcher in names else None)
     expect(len(names) == len(set(names)), "duplicate names in the wheel")
     _, wheel_version, _, tags = parse_wheel_filename(name)
     expect(wheel_version == version, f"wheel version {wheel_version} != Cargo.toml's {version}")
@@ -135,21 +129,13 @@ if kind == "wheel":
     extensions = [n for n in names if re.fullmatch(r"dicomsign/_core\.[^/]*(so|pyd)", n)]
     expect(len(extensions) == 1, f"expected one extension dicomsign/_core.*, found {extensions}")
     expect("Root-Is-Purelib: false" in wheel_text, "WHEEL does not say Root-Is-Purelib: false")
-    # The commands: dicomsign as pyproject.toml's [project.scripts] declares it; dcmsign as the
-    # launcher of the data directory (an executable "#!python" script), or, in a wheel built
-    # after scripts/windows_launchers.py, as an entry point.
+    # The commands, as pyproject.toml's [project.scripts] declares them.
     with (root / "pyproject.toml").open("rb") as f:
         scripts = tomllib.load(f)["project"]["scripts"]
-    expect("dicomsign" in scripts, "pyproject.toml lacks the dicomsign console script")
+    expect({"dcmsign", "dicomsign"} <= set(scripts), "pyproject.toml lacks a console script")
     for command, target in scripts.items():
         expect(re.search(rf"^{re.escape(command)}\s*=\s*{re.escape(target)}$", entry_points, re.M)
                is not None, f"entry point {command} = {target} missing from the wheel")
-    if "dcmsign" not in scripts:
-        expect(launched is not None, f"{launcher} is missing from the wheel")
-        if launched is not None:
-            first, mode = launched
-            expect(first == b"#!python", f"{launcher} does not begin with #!python")
-            expect(bool(mode & 0o111), f"{launcher} is not executable in the wheel")
     if policy:
         platforms = {t.platform for t in tags}
         legacy = {"manylinux2014": "manylinux_2_17", "manylinux2010": "manylinux_2_12",
@@ -180,13 +166,10 @@ else:
     _, sdist_version = parse_sdist_filename(name)
     expect(sdist_version == version, f"sdist version {sdist_version} != Cargo.toml's {version}")
     required = ["PKG-INFO", "pyproject.toml", "Cargo.toml", "Cargo.lock", "LICENSE", "README.md",
-                "rust/src/lib.rs", "python/dicomsign.data/scripts/dcmsign",
+                "rust/src/lib.rs",
                 *(f"python/{s}" for s in sources)]
     binaries = [n for n in names if n.endswith((".so", ".pyd", ".dll", ".dylib"))]
     expect(not binaries, f"compiled files in the sdist: {binaries}")
-    for m in members:
-        if "/python/dicomsign.data/scripts/" in m.name:
-            expect(m.mode & 0o111 == 0o111, f"{m.name} is not executable in the sdist")
 
 for needed in required:
     expect(needed in names, f"{needed} is missing from {name}")

@@ -52,7 +52,7 @@ def dcmtk(
 def ours(*args: str | Path, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
     """Run our ``dcmsign`` (in this interpreter's environment)."""
     return subprocess.run(
-        [sys.executable, "-m", "dicomsign.cli.entry", *map(str, args)],
+        [sys.executable, "-m", "dicomsign.cli.dcmsign", *map(str, args)],
         capture_output=True,
         text=stdin is None,
         input=stdin,

@@ -9,6 +9,7 @@ import pydicom
 import pytest
 
 import dicomsign
+import dicomsign.vocabulary
 from dcmtk import dcmtk
 from dicomsign import SignatureStatus
 from dicomsign.exceptions import (
@@ -211,7 +212,7 @@ def test_hasher_matches_hashlib() -> None:
         _core.Hasher("SHA3")
 
 
-def test_verify_file_releases_the_gil_and_agrees_with_documents(
+def test_check_file_releases_the_gil_and_agrees_with_documents(
     signer: dicomsign.SoftwareSigner, dicom_corpus: dict[str, Path], tmp_path: Path
 ) -> None:
     import concurrent.futures
@@ -226,8 +227,10 @@ def test_verify_file_releases_the_gil_and_agrees_with_documents(
         paths.append(str(out))
     ensure_dictionary()
     with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
-        results = list(pool.map(_core.verify_file, paths * 4))
-    for path, (sigs, skipped) in zip(paths * 4, results, strict=True):
-        expected, _ = _core.Document.open(path).verify_digests()
-        assert skipped == 0 and len(sigs) == 1
-        assert sigs[0]["digest"] == expected[0]["digest"] and sigs[0]["failure"] is None
+        results = list(pool.map(_core.check_file, paths * 4))
+    for path, checks in zip(paths * 4, results, strict=True):
+        expected = _core.Document.open(path).check_signatures().checks
+        assert checks.skipped == [] and len(checks.checks) == 1
+        check = checks.checks[0]
+        assert check.digest is not None and check.digest == expected[0].digest
+        assert check.outcome is dicomsign.vocabulary.Outcome.VALID

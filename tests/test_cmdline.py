@@ -28,7 +28,7 @@ from cryptography.x509.oid import NameOID
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import ExplicitVRLittleEndian
 
-from dicomsign.cli.cmdline import (
+from dicomsign.cli.dcmsign.cmdline import (
     ApplicationExit,
     CommandLineFailure,
     CommandLineSpec,
@@ -41,20 +41,13 @@ from dicomsign.cli.cmdline import (
     parse_command_line,
     tokenize_command_file,
 )
-from dicomsign.cli.dcmsign_options import (
+from dicomsign.cli.dcmsign.options import (
     CertificateSource,
     Command,
     DcmsignOptions,
     DcmsignParseHooks,
     KeyFormat,
-    MacAlgorithm,
     PasswordMode,
-    Profile,
-    ReadMode,
-    ReadTransferSyntax,
-    TimestampPolicy,
-    VerificationPolicy,
-    WriteTransferSyntax,
     build_dcmsign_spec,
     default_version,
     evaluate_dcmsign_args,
@@ -70,6 +63,15 @@ from dicomsign.exceptions import (
 from dicomsign.exitcodes import ExitCode
 from dicomsign.log import DcmtkLogger, LogLevel, parse_log_level
 from dicomsign.purposes import CODING_SCHEME_DESIGNATOR, SignaturePurpose, purpose_list_text
+from dicomsign.vocabulary import (
+    MacAlgorithm,
+    Profile,
+    ReadMode,
+    ReadTransferSyntax,
+    TimestampPolicy,
+    VerificationPolicy,
+    WriteTransferSyntax,
+)
 
 DCMTK = "/usr/bin/dcmsign"
 DCMTK_ID = "$dcmtk: dcmsign v3.6.7 2022-04-22 $"
@@ -918,7 +920,7 @@ def test_verification_options() -> None:
             "in",
         ]
     )
-    assert options.verification_policy is VerificationPolicy.REQUIRE_SR_RSA
+    assert options.verification_policy is VerificationPolicy.SR
     assert options.timestamp_policy is TimestampPolicy.REQUIRE
     assert options.trusted_certificate_files == ("a", "b")
     assert options.untrusted_certificate_files == ("c",)

@@ -23,6 +23,7 @@ from dicomsign import _core
 from dicomsign.api import open_document
 from dicomsign.exceptions import SignatureCreationError
 from dicomsign.signing import sign_document
+from dicomsign.vocabulary import MacAlgorithm, ValueRule
 from pki import PKI, Identity
 
 ALGORITHMS = {
@@ -147,11 +148,11 @@ def _compare_streams(source: Path, work: Path, alg: str, identity: Identity) -> 
     sig = sigs[-1]
     rebuilt = work / f"rebuilt-{alg}.stream"
     doc.signature_digest(
-        sig["container"],
-        sig["index"],
-        algorithm=alg,
-        transfer_syntax=sig["mac_transfer_syntax"] or "",
-        tags=sig["tags"] or [],
+        sig.container,
+        sig.index,
+        algorithm=MacAlgorithm(alg),
+        transfer_syntax=sig.mac_transfer_syntax or "",
+        tags=sig.tags or [],
         dump=str(rebuilt),
     )
     assert rebuilt.read_bytes() == theirs_stream
@@ -164,10 +165,10 @@ def _compare_streams(source: Path, work: Path, alg: str, identity: Identity) -> 
         doc = open_document(source)
         signer = dicomsign.SoftwareSigner(identity.private_key, identity.certificate)
         dump36 = work / f"ours36-{alg}.stream"
-        sign_document(doc, signer, algorithm=alg, rule="3.6", dump=str(dump36))
+        sign_document(doc, signer, algorithm=alg, rule=ValueRule.DCMTK_3_6, dump=str(dump36))
         assert split_stream(dump36.read_bytes())[0] == d_theirs
         _, _, ambiguous = open_document(source).new_signature_digest(
-            [], None, [], algorithm=alg, transfer_syntax=sig["mac_transfer_syntax"] or ""
+            [], None, [], algorithm=MacAlgorithm(alg), transfer_syntax=sig.mac_transfer_syntax or ""
         )
         assert ambiguous, "streams differ although no value is ambiguous"
 

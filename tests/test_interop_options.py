@@ -12,6 +12,7 @@ import dicomsign
 from dcmtk import dcmtk, ours
 from dicomsign.api import open_document
 from dicomsign.signing import sign_document
+from dicomsign.vocabulary import ValueRule
 from pki import PKI
 
 
@@ -108,9 +109,7 @@ def test_mac_transfer_syntaxes_dcmtk_only_verifies(
     signer = dicomsign.SoftwareSigner(pki.rsa2048.private_key, pki.rsa2048.certificate)
     sign_document(doc, signer, algorithm="SHA256", transfer_syntax=syntax)
     out = tmp_path / "signed.dcm"
-    from dicomsign.engine import write_options
-
-    doc.write(str(out), rule="3.7", **write_options())  # type: ignore[arg-type]
+    doc.write(str(out), rule=ValueRule.DCMTK_3_7)
     done = dcmtk("dcmsign", "-v", *_trust(pki), out)
     assert done.returncode == 0, done.stderr
     assert ours(*_trust(pki), out).returncode == 0

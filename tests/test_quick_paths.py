@@ -1,4 +1,4 @@
-"""The quick paths of the ``dcmsign`` entry point (dicomsign.cli.entry): taken only for plain
+"""The quick paths of the ``dcmsign`` command (dicomsign.cli.dcmsign.quick): taken only for plain
 command lines, without importing cryptography, and indistinguishable from the complete path
 and from DCMTK in what they print and write."""
 
@@ -15,8 +15,8 @@ from pki import PKI
 
 PROBE = """
 import sys
-from dicomsign.cli.entry import dcmsign
-code = dcmsign(sys.argv[1:])
+from dicomsign.cli.dcmsign import main
+code = main(sys.argv[1:])
 print("cryptography" in sys.modules, code)
 """
 
@@ -112,8 +112,8 @@ def test_everything_else_takes_the_complete_path(
 
 GC_PROBE = """
 import gc, sys
-from dicomsign.cli.entry import dcmsign
-code = dcmsign(sys.argv[1:])
+from dicomsign.cli.dcmsign import main
+code = main(sys.argv[1:])
 print(code, gc.isenabled(), gc.get_freeze_count())
 """
 
@@ -134,64 +134,83 @@ def test_the_quick_paths_leave_the_collector_as_found(
     assert done.stdout == "0 True 0\n"
 
 
-RUN_PROBE = """
-import atexit, sys
-atexit.register(lambda: print("finalized"))
-from dicomsign.cli.entry import run_dcmsign
-sys.argv[0] = "dcmsign"
-run_dcmsign()
+COUNT_PROBE = """
+import sys
+from dicomsign import _core
+
+counts = {"open": 0, "check_signatures": 0}
+real = _core.Document
+
+
+class Counted:
+    def __init__(self, doc):
+        self.doc = doc
+
+    def check_signatures(self, **kwargs):
+        counts["check_signatures"] += 1
+        return self.doc.check_signatures(**kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self.doc, name)
+
+
+class Document:
+    @staticmethod
+    def open(*args, **kwargs):
+        counts["open"] += 1
+        return Counted(real.open(*args, **kwargs))
+
+
+_core.Document = Document
+from dicomsign.cli.dcmsign import main
+code = main(sys.argv[1:])
+print(code, counts["open"], counts["check_signatures"])
 """
 
 
-def _run(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", RUN_PROBE, *map(str, args)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-
-
-def test_run_dcmsign_ends_the_process_at_once_after_a_quick_path_only(
-    pki: PKI, dicom_corpus: dict[str, Path], tmp_path: Path
+@pytest.mark.parametrize(
+    "trust",
+    [
+        pytest.param(lambda p: ["+cf", p.root.cert, "+uf", p.rsa2048.chain], id="quick"),
+        pytest.param(lambda p: ["+cf", p.intermediate.cert], id="untrusted"),
+        pytest.param(lambda p: [], id="no-trust"),
+        pytest.param(lambda p: ["-v", "+cf", p.root.cert, "+uf", p.rsa2048.chain], id="verbose"),
+    ],
+)
+def test_a_file_is_read_and_judged_once_whichever_path_reports_it(
+    trust: object, pki: PKI, dicom_corpus: dict[str, Path], tmp_path: Path
 ) -> None:
-    ident = pki.rsa2048
+    """The quick verification's document and verdicts go to the complete path when the quick
+    path cannot report them: one read and one pass of hashing in every case."""
     out = tmp_path / "signed.dcm"
-    signed = _run("+s", ident.key, ident.cert, dicom_corpus["explicit_le"], out)
-    # A quick path: the exit code and everything printed are kept, the finalization is not run.
-    assert (signed.returncode, signed.stdout, signed.stderr) == (0, "", "")
-    assert out.is_file()
-    verified = _run("+cf", ident.root, "+uf", ident.chain, out)
-    assert (verified.returncode, verified.stdout) == (0, "")
-    assert verified.stderr.endswith("W:   Signature Verification : OK\n")
-    assert verified.stderr == dcmtk("dcmsign", "+cf", ident.root, "+uf", ident.chain, out).stderr
-    # The complete path (here an error, DCMTK's exit code 20) exits normally: clean-up runs.
-    failed = _run("+cf", ident.root, tmp_path / "missing.dcm")
-    assert (failed.returncode, failed.stdout) == (20, "finalized\n")
-    assert failed.stderr.startswith("F: No such file or directory")
-    verbose = _run("-v", "+cf", ident.root, "+uf", ident.chain, out)
-    assert (verbose.returncode, verbose.stdout) == (0, "finalized\n")
+    ident = pki.rsa2048
+    assert _probe("+s", ident.key, ident.cert, dicom_corpus["explicit_le"], out)[1] == 0
+    argv = [*map(str, trust(pki)), str(out)]  # type: ignore[operator]
+    done = subprocess.run(
+        [sys.executable, "-c", COUNT_PROBE, *argv], capture_output=True, text=True, check=False
+    )
+    code, opened, checked = done.stdout.split()
+    assert int(code) == dcmtk("dcmsign", *argv).returncode
+    assert (opened, checked) == ("1", "1")
 
 
-def test_the_installed_dcmsign_launcher_imports_only_the_entry_point(
+def test_the_installed_dcmsign_quick_path_imports_neither_cryptography_nor_pydicom(
     pki: PKI, dicom_corpus: dict[str, Path], tmp_path: Path
 ) -> None:
-    """The ``dcmsign`` installed beside the interpreter is the wheel's own launcher (the
-    ``data`` directory of pyproject.toml), which does not import ``re`` as installers'
-    entry-point launchers do."""
-    launcher = Path(sys.executable).parent / "dcmsign"
-    assert launcher.read_text().split("\n", 1)[0].startswith("#!"), launcher
+    """The ``dcmsign`` installed beside the interpreter is an ordinary entry point; its quick
+    verification loads neither the option parser's dependencies nor the heavy libraries."""
+    command = Path(sys.executable).parent / "dcmsign"
     ident = pki.rsa2048
     out = tmp_path / "signed.dcm"
     made = subprocess.run(
-        [launcher, "+s", ident.key, ident.cert, dicom_corpus["explicit_le"], out],
+        [command, "+s", ident.key, ident.cert, dicom_corpus["explicit_le"], out],
         capture_output=True,
         text=True,
         check=False,
     )
     assert (made.returncode, made.stderr) == (0, "")
     done = subprocess.run(
-        [sys.executable, "-X", "importtime", launcher, "+cf", ident.root, "+uf", ident.chain, out],
+        [sys.executable, "-X", "importtime", command, "+cf", ident.root, "+uf", ident.chain, out],
         capture_output=True,
         text=True,
         check=False,
@@ -202,6 +221,12 @@ def test_the_installed_dcmsign_launcher_imports_only_the_entry_point(
         for line in done.stderr.splitlines()
         if line.startswith("import time:")
     }
-    assert "dicomsign.cli.entry" in imported
-    assert not imported & {"re", "enum", "cryptography", "pydicom", "typing"}
+    assert {"dicomsign.cli.dcmsign", "dicomsign.cli.dcmsign.quick"} <= imported
+    assert not imported & {
+        "cryptography",
+        "pydicom",
+        "dataclasses",
+        "dicomsign.cli.dcmsign.options",
+        "dicomsign.cli.dcmsign.run",
+    }
     assert done.stderr.endswith("W:   Signature Verification : OK\n")

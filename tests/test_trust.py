@@ -685,19 +685,23 @@ def test_alternate_chain_replaces_the_untrusted_cross_signed_path(
 
 
 # ------------------------------------------------------------------------------------------
-# The engine's verification fast path (rust/src/pki.rs) must be sound: whenever it is sure
+# The engine's quick chain check (rust/src/pki/chain.rs) must be sound: whenever it is sure
 # that a chain is valid, the complete emulation (and DCMTK) must accept it too.
 
 
 def _fast_path(material: Material, pki: PKI, scenario: Scenario) -> list[str] | None:
+    from dicomsign import _core
     from dicomsign.api import open_document
 
-    doc = open_document(material.signed[scenario.leaf])
-    return doc.surely_valid(
+    checks = open_document(material.signed[scenario.leaf]).check_signatures()
+    anchors = _core.TrustAnchors(
         [str(_path(material, pki, label)) for label in scenario.trusted],
         [str(_path(material, pki, label)) for label in scenario.untrusted],
         der=scenario.der,
     )
+    if not checks.surely_valid(anchors):
+        return None
+    return [check.signature.uid or "" for check in checks.checks]
 
 
 FAST_PATH_SCENARIOS = [

@@ -38,7 +38,16 @@ if TYPE_CHECKING:
     from .purposes import SignaturePurpose
     from .removal import RemovedSignature
     from .results import SignatureInfo, SignatureStatus, VerificationReport
-    from .verification import TimestampPolicy, VerificationPolicy
+    from .vocabulary import (
+        KeyType,
+        MacAlgorithm,
+        Profile,
+        ReadMode,
+        TimestampPolicy,
+        ValueRule,
+        VerificationPolicy,
+        WriteTransferSyntax,
+    )
 
 _EXPORTS = {
     "RemoveResult": "api",
@@ -63,8 +72,14 @@ _EXPORTS = {
     "SignatureInfo": "results",
     "SignatureStatus": "results",
     "VerificationReport": "results",
-    "TimestampPolicy": "verification",
-    "VerificationPolicy": "verification",
+    "KeyType": "vocabulary",
+    "MacAlgorithm": "vocabulary",
+    "Profile": "vocabulary",
+    "ReadMode": "vocabulary",
+    "TimestampPolicy": "vocabulary",
+    "ValueRule": "vocabulary",
+    "VerificationPolicy": "vocabulary",
+    "WriteTransferSyntax": "vocabulary",
 }
 
 __all__ = [
@@ -72,8 +87,12 @@ __all__ = [
     "ExitCode",
     "InputFileError",
     "InvalidSignature",
+    "KeyType",
+    "MacAlgorithm",
     "NoSignaturesError",
     "PolicyError",
+    "Profile",
+    "ReadMode",
     "RemoveResult",
     "RemovedSignature",
     "SignResult",
@@ -85,8 +104,10 @@ __all__ = [
     "Signer",
     "SoftwareSigner",
     "TimestampPolicy",
+    "ValueRule",
     "VerificationPolicy",
     "VerificationReport",
+    "WriteTransferSyntax",
     "__version__",
     "load_signer",
     "open_document",

@@ -1,55 +1,117 @@
-"""Type stubs of the Rust engine (``rust/src/py``)."""
+"""Type stubs of the Rust engine (``rust/src/py``), checked by ``mypy.stubtest``."""
 
-from collections.abc import Callable
-from typing import Literal, TypeAlias, TypedDict
+from collections.abc import Callable, Sequence
+from os import PathLike
+from typing import TypeAlias, final
+
+from .vocabulary import (
+    KeyType,
+    MacAlgorithm,
+    Outcome,
+    ReadMode,
+    ReadTransferSyntax,
+    ValueRule,
+    WriteTransferSyntax,
+)
 
 __version__: str
 ITEM_TAG: int
+CERTIFICATE_TYPE: str
+IMPLEMENTATION_CLASS_UID: str
+IMPLEMENTATION_VERSION_NAME: str
 
 ItemPath: TypeAlias = list[tuple[int, int]]
 Record: TypeAlias = tuple[int, str, bytes | list[list[Record]]]
-ReadMode: TypeAlias = Literal["auto", "file", "dataset"]
-ReadXfer: TypeAlias = Literal["auto", "detect", "little", "big", "implicit"]
-Rule: TypeAlias = Literal["3.6", "3.7"]
-OutputXfer: TypeAlias = Literal["same", "little", "big", "implicit"]
+StrPath: TypeAlias = str | PathLike[str]
 
-class SignatureDict(TypedDict):
-    container: ItemPath
-    location: str
-    index: int
-    mac_id: int | None
-    uid: str | None
-    datetime: str | None
-    datetime_vr: str | None
-    certificate_type: str | None
-    certificate: bytes | None
-    signature: bytes | None
-    signature_vr: str | None
-    timestamp_type: str | None
-    timestamp: bytes | None
-    purpose: str | None
-    purpose_scheme: str | None
-    purpose_meaning: str | None
-    has_mac: bool
-    mac_transfer_syntax: str | None
-    mac_algorithm: str | None
-    tags: list[int] | None
-    tags_vr: str | None
+@final
+class Signature:
+    @property
+    def container(self) -> ItemPath: ...
+    @property
+    def location(self) -> str: ...
+    @property
+    def index(self) -> int: ...
+    @property
+    def skipped_before(self) -> int: ...
+    @property
+    def mac_id(self) -> int | None: ...
+    @property
+    def uid(self) -> str | None: ...
+    @property
+    def datetime(self) -> str | None: ...
+    @property
+    def datetime_vr(self) -> str | None: ...
+    @property
+    def certificate_type(self) -> str | None: ...
+    @property
+    def certificate(self) -> bytes | None: ...
+    @property
+    def signature(self) -> bytes | None: ...
+    @property
+    def signature_vr(self) -> str | None: ...
+    @property
+    def timestamp_type(self) -> str | None: ...
+    @property
+    def timestamp(self) -> bytes | None: ...
+    @property
+    def purpose(self) -> str | None: ...
+    @property
+    def purpose_scheme(self) -> str | None: ...
+    @property
+    def purpose_meaning(self) -> str | None: ...
+    @property
+    def has_mac(self) -> bool: ...
+    @property
+    def mac_transfer_syntax(self) -> str | None: ...
+    @property
+    def mac_algorithm(self) -> str | None: ...
+    @property
+    def tags(self) -> list[int] | None: ...
+    @property
+    def tags_vr(self) -> str | None: ...
 
-class VerifiedDict(SignatureDict):
-    digest: bytes | None
-    digest_37: bytes | None
-    failure: str | None
-    unsignable_tag: int | None
+@final
+class SignatureCheck:
+    @property
+    def signature(self) -> Signature: ...
+    @property
+    def outcome(self) -> Outcome: ...
+    @property
+    def message(self) -> str: ...
+    @property
+    def warnings(self) -> list[str]: ...
+    @property
+    def value_rule(self) -> ValueRule | None: ...
+    @property
+    def digest(self) -> bytes | None: ...
+    @property
+    def unsignable_tag(self) -> int | None: ...
+    @property
+    def certificate(self) -> bytes | None: ...
+    @property
+    def key_type(self) -> KeyType | None: ...
+    @property
+    def weak_key_warning(self) -> str | None: ...
 
+@final
+class SignatureChecks:
+    @property
+    def checks(self) -> list[SignatureCheck]: ...
+    @property
+    def skipped(self) -> list[ItemPath]: ...
+    def surely_valid(self, anchors: TrustAnchors) -> bool: ...
+    def __len__(self) -> int: ...
+
+@final
 class Document:
     @staticmethod
     def open(
-        path: str,
+        path: StrPath,
         /,
         *,
-        read_mode: ReadMode = "auto",
-        read_xfer: ReadXfer = "auto",
+        mode: ReadMode = ...,
+        transfer_syntax: ReadTransferSyntax = ...,
         convert_un: bool = False,
     ) -> Document: ...
     @staticmethod
@@ -57,8 +119,8 @@ class Document:
         data: bytes,
         /,
         *,
-        read_mode: ReadMode = "auto",
-        read_xfer: ReadXfer = "auto",
+        mode: ReadMode = ...,
+        transfer_syntax: ReadTransferSyntax = ...,
         convert_un: bool = False,
     ) -> Document: ...
     @property
@@ -67,20 +129,20 @@ class Document:
     def has_meta(self) -> bool: ...
     @property
     def warnings(self) -> list[str]: ...
-    def signatures(self) -> tuple[list[SignatureDict], int]: ...
-    def verify_digests(self, *, old_format: bool = False) -> tuple[list[VerifiedDict], int]: ...
+    def signatures(self) -> tuple[list[Signature], list[ItemPath]]: ...
+    def check_signatures(self, *, old_format: bool = False) -> SignatureChecks: ...
     def signature_digest(
         self,
         container: ItemPath,
         index: int,
         /,
         *,
-        algorithm: str,
+        algorithm: MacAlgorithm,
         transfer_syntax: str,
         tags: list[int],
         old_format: bool = False,
-        rule: Rule = "3.6",
-        dump: str | None = None,
+        rule: ValueRule = ...,
+        dump: StrPath | None = None,
     ) -> tuple[bytes, bool]: ...
     def new_signature_digest(
         self,
@@ -89,11 +151,11 @@ class Document:
         sig_item: list[Record],
         /,
         *,
-        algorithm: str,
+        algorithm: MacAlgorithm,
         transfer_syntax: str,
         old_format: bool = False,
-        rule: Rule = "3.7",
-        dump: str | None = None,
+        rule: ValueRule = ...,
+        dump: StrPath | None = None,
     ) -> tuple[bytes, list[int], bool]: ...
     def sign_and_write(
         self,
@@ -101,29 +163,18 @@ class Document:
         mac_item: list[Record],
         sig_item: list[Record],
         sign: Callable[[bytes], bytes],
-        path: str,
+        path: StrPath,
         /,
         *,
-        algorithm: str,
+        algorithm: MacAlgorithm,
         transfer_syntax: str,
         old_format: bool = False,
-        rule: Rule = "3.7",
-        dump: str | None = None,
-        syntax: OutputXfer = "same",
+        rule: ValueRule = ...,
+        dump: StrPath | None = None,
+        syntax: WriteTransferSyntax = ...,
         explicit_lengths: bool = True,
-        implementation_class_uid: str,
-        implementation_version_name: str,
-        fallback_instance_uid: str,
     ) -> tuple[bytes, list[int], bool]: ...
     def can_sign_and_write(self) -> bool: ...
-    def surely_valid(
-        self,
-        trusted: list[str],
-        untrusted: list[str],
-        *,
-        der: bool = False,
-        old_format: bool = False,
-    ) -> list[str] | None: ...
     def locate(self, container: ItemPath) -> None: ...
     def elements(self, container: ItemPath) -> list[tuple[int, str, bool, bool]]: ...
     def item_count(self, container: ItemPath, tag: int) -> int | None: ...
@@ -133,63 +184,95 @@ class Document:
         self, container: ItemPath, mac_item: list[Record], sig_item: list[Record]
     ) -> None: ...
     def remove_signature(self, container: ItemPath, index: int) -> None: ...
-    def output_transfer_syntax(self, *, syntax: OutputXfer = "same") -> str: ...
+    def output_transfer_syntax(self, *, syntax: WriteTransferSyntax = ...) -> str: ...
     def write(
         self,
-        path: str,
+        path: StrPath,
         /,
         *,
-        syntax: OutputXfer = "same",
+        syntax: WriteTransferSyntax = ...,
         explicit_lengths: bool = True,
-        rule: Rule = "3.6",
-        implementation_class_uid: str,
-        implementation_version_name: str,
-        fallback_instance_uid: str,
+        rule: ValueRule = ...,
     ) -> None: ...
     def to_bytes(
         self,
         *,
-        syntax: OutputXfer = "same",
+        syntax: WriteTransferSyntax = ...,
         explicit_lengths: bool = True,
-        rule: Rule = "3.6",
-        implementation_class_uid: str,
-        implementation_version_name: str,
-        fallback_instance_uid: str,
+        rule: ValueRule = ...,
     ) -> bytes: ...
 
+def check_file(
+    path: StrPath,
+    /,
+    *,
+    mode: ReadMode = ...,
+    transfer_syntax: ReadTransferSyntax = ...,
+    convert_un: bool = False,
+    old_format: bool = False,
+) -> SignatureChecks: ...
+def new_uid() -> str: ...
+def is_signable_tag(tag: int) -> bool: ...
+
+@final
 class Hasher:
-    def __init__(self, algorithm: str) -> None: ...
+    def __new__(cls, algorithm: MacAlgorithm) -> Hasher: ...
     def update(self, data: bytes) -> None: ...
     def finalize(self) -> bytes: ...
 
+@final
+class Certificate:
+    def __new__(cls, der: bytes) -> Certificate: ...
+    @property
+    def der(self) -> bytes: ...
+    @property
+    def key_type(self) -> KeyType: ...
+    @property
+    def key_bits(self) -> int: ...
+    @property
+    def key_description(self) -> str: ...
+    @property
+    def weak_key_warning(self) -> str | None: ...
+    @property
+    def validity(self) -> tuple[int, int]: ...
+
+@final
+class PrivateKey:
+    @staticmethod
+    def from_pkcs8(der: bytes) -> PrivateKey: ...
+    @staticmethod
+    def from_pem_file(path: StrPath) -> PrivateKey | None: ...
+    def matches(self, certificate: Certificate) -> bool: ...
+    @property
+    def odd_modulus(self) -> bool: ...
+    def sign_digest(self, algorithm: MacAlgorithm, digest: bytes) -> bytes: ...
+
+@final
+class TrustAnchors:
+    def __new__(
+        cls, trusted: Sequence[StrPath], untrusted: Sequence[StrPath], *, der: bool = False
+    ) -> TrustAnchors: ...
+
+@final
+class PemBlock:
+    @property
+    def label(self) -> str: ...
+    @property
+    def headers(self) -> list[tuple[str, str]]: ...
+    @property
+    def data(self) -> bytes | None: ...
+    @property
+    def text(self) -> bytes: ...
+    @property
+    def encrypted(self) -> bool: ...
+
+def pem_blocks(content: bytes) -> list[PemBlock]: ...
+def trim_der(data: bytes) -> bytes: ...
+def digest_size(algorithm: MacAlgorithm) -> int: ...
 def load_dictionary(text: str) -> None: ...
 def dictionary_loaded() -> bool: ...
-def set_dictionary_path(path: str) -> None: ...
+def set_dictionary_path(path: StrPath) -> None: ...
 def tag_name(tag: int) -> str: ...
 def tag_for_keyword(keyword: str) -> int | None: ...
 def location_string(container: ItemPath) -> str: ...
 def transfer_syntax_name(uid: str) -> str | None: ...
-def verify_file(
-    path: str,
-    /,
-    *,
-    read_mode: ReadMode = "auto",
-    read_xfer: ReadXfer = "auto",
-    convert_un: bool = False,
-    old_format: bool = False,
-) -> tuple[list[VerifiedDict], int]: ...
-
-class SigningKey:
-    @staticmethod
-    def load(key: str, certificate: str) -> SigningKey | None: ...
-    @property
-    def key_type(self) -> str: ...
-    @property
-    def certificate_der(self) -> bytes: ...
-    @property
-    def weak(self) -> bool: ...
-    @property
-    def odd_modulus(self) -> bool: ...
-    @property
-    def validity(self) -> tuple[int, int]: ...
-    def sign_digest(self, algorithm: str, digest: bytes) -> bytes: ...

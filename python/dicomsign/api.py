@@ -11,19 +11,27 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Generic, Literal, TypeVar, overload
+from typing import TYPE_CHECKING, Generic, TypeGuard, TypeVar, overload
 
 from cryptography import x509
 
 from . import _core, keys
-from .engine import ensure_dictionary, write_options
+from .engine import ensure_dictionary
 from .exceptions import DicomFormatError, InputFileError
-from .profiles import Profile
 from .purposes import SignaturePurpose
 from .removal import RemovedSignature, remove_all, remove_by_uid
 from .results import SignatureInfo, VerificationReport
 from .signing import OutputRequest, sign_document
-from .verification import TimestampPolicy, VerificationPolicy, evaluate
+from .verification import evaluate
+from .vocabulary import (
+    MacAlgorithm,
+    Profile,
+    ReadMode,
+    TimestampPolicy,
+    ValueRule,
+    VerificationPolicy,
+    WriteTransferSyntax,
+)
 
 if TYPE_CHECKING:
     from pydicom import Dataset
@@ -44,8 +52,6 @@ __all__ = [
 #: What the functions accept: a path, the bytes of a file, or a pydicom Dataset.
 Source = "str | os.PathLike[str] | bytes | bytearray | memoryview | Dataset"
 PathLike = str | os.PathLike[str]
-ReadMode = Literal["auto", "file", "dataset"]
-OutputSyntax = Literal["same", "little", "big", "implicit"]
 T = TypeVar("T")
 
 
@@ -74,7 +80,7 @@ class RemoveResult(Generic[T]):
     document: T
 
 
-def _is_dataset(source: object) -> bool:
+def _is_dataset(source: object) -> TypeGuard[Dataset]:
     try:
         from pydicom import Dataset
     except ImportError:  # pragma: no cover - pydicom is a dependency
@@ -110,10 +116,13 @@ def _dataset_bytes(ds: Dataset) -> bytes:
 def open_document(
     source: object,
     *,
-    read_mode: ReadMode = "auto",
+    read_mode: ReadMode | str = ReadMode.AUTO,
     convert_un: bool = False,
 ) -> _core.Document:
     """Read a path, bytes or a pydicom Dataset with the engine.
+
+    ``read_mode`` is a :class:`~dicomsign.vocabulary.ReadMode` (or its value): a file or a
+    bare dataset (``"auto"``), a file only, or a bare dataset only.
 
     Raises
     ------
@@ -121,20 +130,16 @@ def open_document(
         The file cannot be read (missing, a directory, not DICOM, truncated...): exit code 20.
     """
     ensure_dictionary()
+    mode = ReadMode(read_mode)
     try:
         if isinstance(source, (bytes, bytearray, memoryview)):
-            return _core.Document.from_bytes(
-                bytes(source), read_mode=read_mode, convert_un=convert_un
-            )
+            return _core.Document.from_bytes(bytes(source), mode=mode, convert_un=convert_un)
         if _is_dataset(source):
             return _core.Document.from_bytes(
-                _dataset_bytes(source),  # type: ignore[arg-type]
-                read_mode=read_mode,
-                convert_un=convert_un,
+                _dataset_bytes(source), mode=mode, convert_un=convert_un
             )
         if isinstance(source, (str, os.PathLike)):
-            path = os.fspath(source)
-            return _core.Document.open(path, read_mode=read_mode, convert_un=convert_un)
+            return _core.Document.open(os.fspath(source), mode=mode, convert_un=convert_un)
     except DicomFormatError as exc:
         raise InputFileError(f"{exc.message}: reading file: {_name(source)}") from None
     except OSError as exc:
@@ -151,17 +156,13 @@ def _name(source: object) -> str:
 def _deliver(
     doc: _core.Document,
     source: object,
-    output: PathLike | None,
     *,
-    rule: Literal["3.6", "3.7"],
-    syntax: OutputSyntax,
+    rule: ValueRule,
+    syntax: WriteTransferSyntax,
     explicit_lengths: bool,
-) -> Path | bytes | Dataset:
-    kwargs = {"syntax": syntax, "explicit_lengths": explicit_lengths, "rule": rule}
-    if output is not None:
-        doc.write(os.fspath(output), **kwargs, **write_options())  # type: ignore[arg-type]
-        return Path(output)
-    data = doc.to_bytes(**kwargs, **write_options())  # type: ignore[arg-type]
+) -> bytes | Dataset:
+    """The document as bytes, or as a new Dataset for a Dataset source."""
+    data = doc.to_bytes(syntax=syntax, explicit_lengths=explicit_lengths, rule=rule)
     if _is_dataset(source):
         from pydicom import dcmread
 
@@ -228,12 +229,12 @@ def sign(
     output: None = None,
     location: str | Sequence[tuple[str | int, int]] | None = None,
     tags: Iterable[int | str] | None = None,
-    algorithm: str = "SHA256",
+    algorithm: MacAlgorithm | str = MacAlgorithm.SHA256,
     purpose: SignaturePurpose | int | None = None,
     profile: Profile | str = Profile.NONE,
     old_format: bool = False,
     dump: PathLike | None = None,
-    transfer_syntax: OutputSyntax = "same",
+    transfer_syntax: WriteTransferSyntax | str = WriteTransferSyntax.SAME,
     explicit_lengths: bool = True,
 ) -> SignResult[Dataset]: ...
 @overload
@@ -244,12 +245,12 @@ def sign(
     output: None = None,
     location: str | Sequence[tuple[str | int, int]] | None = None,
     tags: Iterable[int | str] | None = None,
-    algorithm: str = "SHA256",
+    algorithm: MacAlgorithm | str = MacAlgorithm.SHA256,
     purpose: SignaturePurpose | int | None = None,
     profile: Profile | str = Profile.NONE,
     old_format: bool = False,
     dump: PathLike | None = None,
-    transfer_syntax: OutputSyntax = "same",
+    transfer_syntax: WriteTransferSyntax | str = WriteTransferSyntax.SAME,
     explicit_lengths: bool = True,
 ) -> SignResult[bytes]: ...
 @overload
@@ -260,12 +261,12 @@ def sign(
     output: PathLike,
     location: str | Sequence[tuple[str | int, int]] | None = None,
     tags: Iterable[int | str] | None = None,
-    algorithm: str = "SHA256",
+    algorithm: MacAlgorithm | str = MacAlgorithm.SHA256,
     purpose: SignaturePurpose | int | None = None,
     profile: Profile | str = Profile.NONE,
     old_format: bool = False,
     dump: PathLike | None = None,
-    transfer_syntax: OutputSyntax = "same",
+    transfer_syntax: WriteTransferSyntax | str = WriteTransferSyntax.SAME,
     explicit_lengths: bool = True,
 ) -> SignResult[Path]: ...
 def sign(
@@ -275,12 +276,12 @@ def sign(
     output: PathLike | None = None,
     location: str | Sequence[tuple[str | int, int]] | None = None,
     tags: Iterable[int | str] | None = None,
-    algorithm: str = "SHA256",
+    algorithm: MacAlgorithm | str = MacAlgorithm.SHA256,
     purpose: SignaturePurpose | int | None = None,
     profile: Profile | str = Profile.NONE,
     old_format: bool = False,
     dump: PathLike | None = None,
-    transfer_syntax: OutputSyntax = "same",
+    transfer_syntax: WriteTransferSyntax | str = WriteTransferSyntax.SAME,
     explicit_lengths: bool = True,
 ) -> SignResult[Path] | SignResult[bytes] | SignResult[Dataset]:
     """Add a digital signature to a DICOM document.
@@ -299,9 +300,9 @@ def sign(
         ``[("ReferencedImageSequence", 0)]``.
     tags : iterable of int or keyword, optional
         Sign only these top-level attributes; all signable ones by default.
-    algorithm : str
-        MAC algorithm: ``"SHA256"`` (default), ``"SHA384"``, ``"SHA512"``, ``"RIPEMD160"``,
-        ``"SHA1"`` or ``"MD5"``.
+    algorithm : MacAlgorithm or str
+        MAC algorithm: ``SHA256`` (default), ``SHA384``, ``SHA512``, ``RIPEMD160``, ``SHA1``
+        or ``MD5``.
     purpose : SignaturePurpose or int, optional
         Digital Signature Purpose code (1..18).
     profile : Profile or str
@@ -311,8 +312,9 @@ def sign(
         DCMTK's pre-3.5.4 format for encapsulated pixel data.
     dump : path, optional
         Also write the exact byte stream fed into the MAC.
-    transfer_syntax : {"same", "little", "big", "implicit"}
-        Output transfer syntax.
+    transfer_syntax : WriteTransferSyntax or str
+        The output transfer syntax: ``"same"`` (default), ``"little"``, ``"big"`` or
+        ``"implicit"``.
     explicit_lengths : bool
         Write sequences and items with explicit lengths (default) or undefined lengths.
 
@@ -328,33 +330,20 @@ def sign(
     """
     doc = open_document(source)
     path = _container(doc, location)
+    syntax = WriteTransferSyntax(transfer_syntax)
     created = sign_document(
         doc,
         signer,
         container=path,
         location=location if isinstance(location, str) else None,
         tags=_tags(tags),
-        algorithm=algorithm,
+        algorithm=MacAlgorithm(algorithm),
         purpose=SignaturePurpose(purpose) if purpose is not None else None,
         profile=Profile(profile),
         old_format=old_format,
         dump=os.fspath(dump) if dump is not None else None,
-        output=(
-            OutputRequest(output, transfer_syntax, explicit_lengths) if output is not None else None
-        ),
+        output=OutputRequest(output, syntax, explicit_lengths) if output is not None else None,
     )
-    document: Path | bytes | Dataset
-    if output is not None:
-        document = Path(output)
-    else:
-        document = _deliver(
-            doc,
-            source,
-            None,
-            rule="3.7",
-            syntax=transfer_syntax,
-            explicit_lengths=explicit_lengths,
-        )
     info = SignatureInfo(
         number=0,
         uid=created.uid,
@@ -369,7 +358,14 @@ def sign(
         signer=keys.name_oneline(signer.certificate.subject),
         certificate=signer.certificate,
     )
-    return SignResult(info, document)  # type: ignore[return-value]
+    if output is not None:
+        return SignResult(info, Path(output))
+    document = _deliver(
+        doc, source, rule=ValueRule.DCMTK_3_7, syntax=syntax, explicit_lengths=explicit_lengths
+    )
+    if isinstance(document, bytes):
+        return SignResult(info, document)
+    return SignResult(info, document)
 
 
 def _trust(
@@ -414,7 +410,7 @@ def verify(
     policy: VerificationPolicy | str = VerificationPolicy.IF_PRESENT,
     timestamps: TimestampPolicy | str = TimestampPolicy.VERIFY,
     old_format: bool = False,
-    read_mode: ReadMode = "auto",
+    read_mode: ReadMode | str = ReadMode.AUTO,
 ) -> VerificationReport:
     """Verify every digital signature of a DICOM document.
 
@@ -438,8 +434,8 @@ def verify(
         ``"verify"`` (default), ``"ignore"`` or ``"require"``.
     old_format : bool
         Verify with DCMTK's pre-3.5.4 encapsulated pixel data format.
-    read_mode : {"auto", "file", "dataset"}
-        Input format.
+    read_mode : ReadMode or str
+        The input format: ``"auto"`` (default), ``"file"`` or ``"dataset"``.
 
     Returns
     -------
@@ -453,7 +449,7 @@ def verify(
         The document cannot be read (exit code 20).
     """
     doc = open_document(source, read_mode=read_mode)
-    signatures, skipped = doc.verify_digests(old_format=old_format)
+    checks = doc.check_signatures(old_format=old_format)
     store = _trust(trust, trusted, untrusted, crls, crl_check)
     pol = VerificationPolicy(policy)
     checker = None
@@ -462,12 +458,12 @@ def verify(
 
         checker = verification_check(doc, pol)
     outcome = evaluate(
-        signatures,
+        checks.checks,
         trust=store,
         policy=pol,
         timestamps=TimestampPolicy(timestamps),
         profile_check=checker,
-        skipped=skipped,
+        skipped=len(checks.skipped),
     )
     return outcome.report
 
@@ -477,7 +473,7 @@ def remove(
     uid: str | None = None,
     *,
     output: PathLike | None = None,
-    transfer_syntax: OutputSyntax = "same",
+    transfer_syntax: WriteTransferSyntax | str = WriteTransferSyntax.SAME,
     explicit_lengths: bool = True,
 ) -> RemoveResult[Path] | RemoveResult[bytes] | RemoveResult[Dataset]:
     """Remove one signature (by its UID) or all signatures of a DICOM document.
@@ -497,13 +493,19 @@ def remove(
         No signature has this UID (exit code 84).
     """
     doc = open_document(source)
-    removed = [remove_by_uid(doc, uid)] if uid is not None else remove_all(doc)
+    removed = tuple([remove_by_uid(doc, uid)] if uid is not None else remove_all(doc))
+    syntax = WriteTransferSyntax(transfer_syntax)
+    if output is not None:
+        doc.write(
+            os.fspath(output),
+            syntax=syntax,
+            explicit_lengths=explicit_lengths,
+            rule=ValueRule.DCMTK_3_6,
+        )
+        return RemoveResult(removed, Path(output))
     document = _deliver(
-        doc,
-        source,
-        output,
-        rule="3.6",
-        syntax=transfer_syntax,
-        explicit_lengths=explicit_lengths,
+        doc, source, rule=ValueRule.DCMTK_3_6, syntax=syntax, explicit_lengths=explicit_lengths
     )
-    return RemoveResult(tuple(removed), document)  # type: ignore[return-value]
+    if isinstance(document, bytes):
+        return RemoveResult(removed, document)
+    return RemoveResult(removed, document)

@@ -4,9 +4,10 @@ fast path stays fast."""
 
 from __future__ import annotations
 
-import os
 import struct
 import time
+
+from . import _core
 
 TYPE_CHECKING = False  # ``typing`` is not imported at run time (start-up time)
 if TYPE_CHECKING:
@@ -14,6 +15,7 @@ if TYPE_CHECKING:
 
     from ._core import Record
     from .purposes import SignaturePurpose
+    from .vocabulary import MacAlgorithm
 
 __all__ = [
     "CERTIFICATE_OF_SIGNER",
@@ -22,14 +24,13 @@ __all__ = [
     "SIGNATURE",
     "data_elements_signed",
     "mac_transfer_syntax",
-    "new_signature_uid",
     "signature_datetime",
     "signature_items",
     "signature_value",
 ]
 
 #: The only Certificate Type (0400,0110) DCMTK reads and writes.
-CERTIFICATE_TYPE = "X509_1993_SIG"
+CERTIFICATE_TYPE = _core.CERTIFICATE_TYPE
 
 MAC_ID_NUMBER = 0x04000005
 MAC_TRANSFER_SYNTAX = 0x04000010
@@ -60,14 +61,6 @@ def text(value: str) -> bytes:
 def uid_value(value: str) -> bytes:
     """A UI value padded with a NUL."""
     return pad(value.encode("ascii"), b"\0")
-
-
-def new_signature_uid() -> str:
-    """A new UID under the ``2.25`` root, from a random (version 4) UUID."""
-    raw = bytearray(os.urandom(16))
-    raw[6] = (raw[6] & 0x0F) | 0x40
-    raw[8] = (raw[8] & 0x3F) | 0x80
-    return f"2.25.{int.from_bytes(raw, 'big')}"
 
 
 def signature_datetime(now: float | None = None) -> str:
@@ -103,7 +96,7 @@ def signature_items(
     mac_id: int,
     uid: str,
     datetime: str,
-    algorithm: str,
+    algorithm: MacAlgorithm,
     transfer_syntax: str,
     certificate_der: bytes,
     purpose: SignaturePurpose | None = None,

@@ -30,7 +30,6 @@ import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import Final, Literal, Protocol, runtime_checkable
 
@@ -46,6 +45,7 @@ from cryptography.utils import CryptographyDeprecationWarning
 
 from . import crypto
 from .exceptions import CertificateLoadError, KeyLoadError, SignatureCreationError
+from .vocabulary import KeyType
 
 __all__ = [
     "PASSWORD_PROMPT",
@@ -84,21 +84,6 @@ _KEY_LABELS: Final = frozenset(
     {"PRIVATE KEY", "ENCRYPTED PRIVATE KEY", "RSA PRIVATE KEY", "DSA PRIVATE KEY", "EC PRIVATE KEY"}
 )
 _CERT_LABELS: Final = frozenset({"CERTIFICATE", "X509 CERTIFICATE"})
-
-
-class KeyType(StrEnum):
-    """DCMTK's key classes (``E_KeyType``): the public key algorithm of a certificate.
-
-    RSA-PSS, Ed25519, Ed448, X25519, X448, X9.42 DH (``dhpublicnumber``) and anything else
-    are :attr:`NONE`, which no signature profile accepts. :attr:`DH` passes the "no profile"
-    check in DCMTK but OpenSSL then cannot sign with it ("an OpenSSL call has failed").
-    """
-
-    NONE = "none"
-    RSA = "RSA"
-    DSA = "DSA"
-    DH = "DH"
-    EC = "EC"
 
 
 # Subject public key algorithms that OpenSSL maps to DCMTK's key classes (EVP_PKEY_type).

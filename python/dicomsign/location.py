@@ -41,17 +41,9 @@ from .engine import ensure_dictionary
 from .exceptions import SignatureCreationError
 from .tags import TokenKind, dcmtk_keyword_tag, format_tag, read_token
 
-__all__ = [
-    "format_location",
-    "resolve_location",
-    "resolve_path",
-    "skipped_signature_containers",
-    "visiting_key",
-]
+__all__ = ["format_location", "resolve_location", "resolve_path"]
 
 _UINT32_MASK: Final = 0xFFFFFFFF
-_ORIGINAL_ATTRIBUTES_SEQUENCE: Final = 0x04000561
-_DIGITAL_SIGNATURES_SEQUENCE: Final = 0xFFFAFFFA
 
 
 class _Walker:
@@ -228,58 +220,3 @@ def format_location(container: Sequence[tuple[int, int]]) -> str:
     """
     ensure_dictionary()
     return _core.location_string(list(container))
-
-
-def visiting_key(container: Sequence[Sequence[int]]) -> list[tuple[int, int]]:
-    """Sort key of a container's Digital Signatures Sequence in DCMTK's visiting order.
-
-    DCMTK searches the dataset depth first, in tag order, for (FFFA,FFFA) elements; that
-    element sorts last in its container, so a container's signatures come after those nested
-    in its items. Comparing these keys reproduces the order.
-
-    Parameters
-    ----------
-    container : sequence of (int, int)
-        ``(sequence tag, item index)`` steps; empty for the main dataset.
-
-    Returns
-    -------
-    list of (int, int)
-        The steps followed by the Digital Signatures Sequence itself.
-    """
-    steps = [(int(tag), int(index)) for tag, index in container]
-    return [*steps, (_DIGITAL_SIGNATURES_SEQUENCE, -1)]
-
-
-def skipped_signature_containers(doc: _core.Document) -> list[list[tuple[int, int]]]:
-    """The containers of the Digital Signatures Sequences inside Original Attributes Sequence.
-
-    DCMTK skips each of them with the warning "Found Digital Signature Sequence within the
-    Original Attributes Sequence, ignoring." when its search passes it; the containers are
-    returned in that order (see :func:`visiting_key`). This walks the whole document, so call
-    it only when the engine reported skipped sequences.
-
-    Parameters
-    ----------
-    doc : dicomsign._core.Document
-        The document.
-
-    Returns
-    -------
-    list of list of (int, int)
-        One container path per skipped sequence, in DCMTK's visiting order.
-    """
-    found: list[list[tuple[int, int]]] = []
-
-    def walk(container: list[tuple[int, int]], inside: bool) -> None:
-        for tag, _vr, _signable, is_sequence in doc.elements(container):
-            if tag == _DIGITAL_SIGNATURES_SEQUENCE and inside:
-                found.append(container)
-            if not is_sequence:
-                continue
-            nested = inside or tag == _ORIGINAL_ATTRIBUTES_SEQUENCE
-            for index in range(doc.item_count(container, tag) or 0):
-                walk([*container, (tag, index)], nested)
-
-    walk([], False)
-    return found

@@ -9,7 +9,7 @@ ends with a line holding only the prefix (``"D: "``), exactly as ``dcmsign -d`` 
 Levels and their prefixes: ``F`` (fatal), ``E`` (error), ``W`` (warn, the default threshold),
 ``I`` (info), ``D`` (debug), ``T`` (trace). ``-q`` means FATAL: only ``F:`` lines remain, and
 DCMTK's own command-line error texts are then suppressed as well (see
-:mod:`dicomsign.cli.dcmsign_options`).
+:mod:`dicomsign.cli.dcmsign.options`).
 """
 
 from __future__ import annotations

@@ -9,14 +9,15 @@ attributes, dataset checks) and is tested during verification by ``+rc``, ``+ru`
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from enum import StrEnum
 from typing import TYPE_CHECKING, Final
 
-from . import _core, keys
+from . import _core
 from .exceptions import SignatureCreationError
+from .vocabulary import KeyType, MacAlgorithm, Profile, VerificationPolicy
 
 if TYPE_CHECKING:
-    from .verification import Check, VerificationPolicy
+    from .keys import Signer
+    from .verification import Check
 
 __all__ = [
     "SR_VERIFICATION_MISSING",
@@ -27,17 +28,6 @@ __all__ = [
     "required_tags",
     "verification_check",
 ]
-
-
-class Profile(StrEnum):
-    """The signature profiles of ``-pf``, ``+pb``, ``+pc``, ``+pa``, ``+pr`` and ``+pv``."""
-
-    NONE = "none"
-    BASE_RSA = "base-rsa"
-    CREATOR_RSA = "creator-rsa"
-    AUTHORIZATION_RSA = "authorization-rsa"
-    SR_RSA = "sr-rsa"
-    SR_RSA_VERIFICATION = "sr-rsa-verification"
 
 
 # Creator RSA: attributes that must be signed when present (exact tags).
@@ -514,22 +504,22 @@ def check_dataset(
     if profile is Profile.SR_RSA and warn is not None and verified:
         signatures, _skipped = doc.signatures()
         if not any(
-            sig["container"] == container and sig["purpose"] == _VERIFICATION_PURPOSE
+            sig.container == container and sig.purpose == _VERIFICATION_PURPOSE
             for sig in signatures
         ):
             warn(SR_VERIFICATION_MISSING)
 
 
-def check_key(profile: Profile, signer: keys.Signer, where: str) -> None:
+def check_key(profile: Profile, signer: Signer, where: str) -> None:
     """Refuse a key type the profile does not allow (DCMTK's message, exit code 85).
 
     Every profile refuses keys DCMTK cannot sign with; the profiles other than "none" need
     RSA.
     """
     allowed = (
-        (keys.KeyType.RSA, keys.KeyType.DSA, keys.KeyType.EC, keys.KeyType.DH)
+        (KeyType.RSA, KeyType.DSA, KeyType.EC, KeyType.DH)
         if profile is Profile.NONE
-        else (keys.KeyType.RSA,)
+        else (KeyType.RSA,)
     )
     if signer.key_type not in allowed:
         raise SignatureCreationError(
@@ -539,43 +529,31 @@ def check_key(profile: Profile, signer: keys.Signer, where: str) -> None:
 
 
 _IMPLICIT_OR_BIG = ("1.2.840.10008.1.2", "1.2.840.10008.1.2.2")
-_MAC_ALGORITHMS = ("RIPEMD160", "SHA1", "MD5", "SHA256", "SHA384", "SHA512")
-
-
-def _signable_tag(tag: int) -> bool:
-    group, element = tag >> 16, tag & 0xFFFF
-    return (
-        element != 0
-        and tag != 0x00080001
-        and group >= 0x0008
-        and group != 0xFFFA
-        and tag not in (0x4FFE0001, 0xFFFCFFFC, 0xFFFEE00D, 0xFFFEE0DD)
-    )
 
 
 def _fulfils(profile: Profile, check: Check, present: list[int]) -> bool:
-    raw = check.raw
-    cert = check.info.certificate
-    if not raw["has_mac"] or cert is None or keys.key_type(cert) is keys.KeyType.NONE:
+    sig = check.verdict.signature
+    key_type = check.verdict.key_type
+    if not sig.has_mac or key_type is None or key_type is KeyType.NONE:
         return False
-    if raw["container"]:
+    if sig.container:
         return False
-    ts = raw["mac_transfer_syntax"]
+    ts = sig.mac_transfer_syntax
     if ts is None or _core.transfer_syntax_name(ts) is None or ts in _IMPLICIT_OR_BIG:
         return False
-    if keys.key_type(cert) is not keys.KeyType.RSA:
+    if key_type is not KeyType.RSA:
         return False
-    if raw["mac_algorithm"] not in _MAC_ALGORITHMS:
+    if sig.mac_algorithm not in tuple(MacAlgorithm):
         return False
-    signed = raw["tags"]
-    if signed is None or raw["tags_vr"] != "AT":
+    signed = sig.tags
+    if signed is None or sig.tags_vr != "AT":
         return False
     signed_set = set(signed)
-    if any(not _signable_tag(t) for t in signed):
+    if not all(_core.is_signable_tag(t) for t in signed):
         return False
     required = required_if_present(profile, present)
     for tag in present:
-        if _signable_tag(tag) and tag not in signed_set and required(tag):
+        if _core.is_signable_tag(tag) and tag not in signed_set and required(tag):
             return False
     return required_tags(profile) <= signed_set
 
@@ -586,8 +564,6 @@ def verification_check(doc: _core.Document, policy: VerificationPolicy) -> Calla
     For ``+rs`` the profile is SR RSA verification when the main dataset's Verification Flag
     is ``VERIFIED``, else SR RSA.
     """
-    from .verification import VerificationPolicy
-
     if policy is VerificationPolicy.CREATOR:
         profile = Profile.CREATOR_RSA
     elif policy is VerificationPolicy.AUTHORIZATION:

@@ -42,10 +42,10 @@ class RemovedSignature:
     location: str
 
 
-def _remove(doc: _core.Document, sig: _core.SignatureDict, index: int) -> None:
-    if sig["mac_id"] is None:
+def _remove(doc: _core.Document, sig: _core.Signature, index: int) -> None:
+    if sig.mac_id is None:
         raise SignatureRemovalError("Tag not found: while removing signature")
-    doc.remove_signature(sig["container"], index)
+    doc.remove_signature(sig.container, index)
 
 
 def remove_by_uid(
@@ -69,13 +69,13 @@ def remove_by_uid(
     """
     signatures, _skipped = doc.signatures()
     for number, sig in enumerate(signatures, 1):
-        if sig["mac_id"] is None and warn is not None:
+        if sig.mac_id is None and warn is not None:
             warn(NO_MAC_ID_WARNING)
-        if sig["uid"] == uid:
-            removed = RemovedSignature(number, sig["uid"], sig["location"])
+        if sig.uid == uid:
+            removed = RemovedSignature(number, sig.uid, sig.location)
             if notify is not None:
                 notify(removed)
-            _remove(doc, sig, sig["index"])
+            _remove(doc, sig, sig.index)
             return removed
     raise SignatureNotFoundError(f"signature with UID '{uid}' not found.")
 
@@ -92,13 +92,13 @@ def remove_all(
     removed: list[RemovedSignature] = []
     gone: Counter[tuple[tuple[int, int], ...]] = Counter()
     for number, sig in enumerate(signatures, 1):
-        if sig["mac_id"] is None and warn is not None:
+        if sig.mac_id is None and warn is not None:
             warn(NO_MAC_ID_WARNING)
-        entry = RemovedSignature(number, sig["uid"], sig["location"])
+        entry = RemovedSignature(number, sig.uid, sig.location)
         if notify is not None:
             notify(entry)
-        key = tuple((tag, index) for tag, index in sig["container"])
-        _remove(doc, sig, sig["index"] - gone[key])
+        key = tuple((tag, index) for tag, index in sig.container)
+        _remove(doc, sig, sig.index - gone[key])
         gone[key] += 1
         removed.append(entry)
     return removed

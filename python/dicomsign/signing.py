@@ -5,7 +5,7 @@ Parameters and Digital Signatures items (dcmsign-behaviour.md §3), signs the di
 :class:`~dicomsign.keys.Signer` and hands the items back to the engine.
 
 Deliberate differences from DCMTK (README): values are normalized so that DCMTK 3.6 and 3.7
-compute the same MAC (``rule="3.7"``), the signature time is written in UTC, DSA/ECDSA
+compute the same MAC (:attr:`ValueRule.DCMTK_3_7`), the signature time is written in UTC, DSA/ECDSA
 signatures have an even DER length, and the Digital Signature UID is a ``2.25`` UUID UID.
 """
 
@@ -15,21 +15,21 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from . import _core, keys
-from .engine import ensure_dictionary, write_options
+from .engine import ensure_dictionary
 from .exceptions import SignatureCreationError
 from .items import (
     data_elements_signed,
     mac_transfer_syntax,
-    new_signature_uid,
     signature_datetime,
     signature_items,
     signature_value,
 )
-from .profiles import Profile, check_dataset, check_key, required_if_present, required_tags
+from .profiles import check_dataset, check_key, required_if_present, required_tags
 from .purposes import SignaturePurpose
+from .vocabulary import MacAlgorithm, Profile, ValueRule, WriteTransferSyntax
 
 if TYPE_CHECKING:
     from cryptography import x509
@@ -37,14 +37,11 @@ if TYPE_CHECKING:
     from ._core import ItemPath
 
 __all__ = [
-    "MAC_ALGORITHMS",
     "CreatedSignature",
     "mac_transfer_syntax",
     "sign_document",
     "signature_datetime",
 ]
-
-MAC_ALGORITHMS = ("RIPEMD160", "SHA1", "MD5", "SHA256", "SHA384", "SHA512")
 
 
 @dataclass(frozen=True)
@@ -55,14 +52,14 @@ class OutputRequest:
     ----------
     path : str or PathLike
         The output file.
-    syntax : {"same", "little", "big", "implicit"}
+    syntax : WriteTransferSyntax
         The output transfer syntax.
     explicit_lengths : bool
         Explicit (default) or undefined lengths of sequences and items.
     """
 
     path: str | os.PathLike[str]
-    syntax: Literal["same", "little", "big", "implicit"] = "same"
+    syntax: WriteTransferSyntax = WriteTransferSyntax.SAME
     explicit_lengths: bool = True
 
 
@@ -80,7 +77,7 @@ class CreatedSignature:
         Where it was put (empty for the main dataset).
     signed_tags : tuple of int
         Data Elements Signed.
-    algorithm : str
+    algorithm : MacAlgorithm
         The MAC algorithm.
     transfer_syntax : str
         The MAC Calculation Transfer Syntax UID.
@@ -96,7 +93,7 @@ class CreatedSignature:
     mac_id: int
     container: ItemPath
     signed_tags: tuple[int, ...]
-    algorithm: str
+    algorithm: MacAlgorithm
     transfer_syntax: str
     datetime: str
     digest: bytes
@@ -212,10 +209,10 @@ def sign_document(
     container: ItemPath | None = None,
     location: str | None = None,
     tags: Sequence[int] | None = None,
-    algorithm: str = "SHA256",
+    algorithm: MacAlgorithm | str = MacAlgorithm.SHA256,
     purpose: SignaturePurpose | None = None,
     old_format: bool = False,
-    rule: Literal["3.6", "3.7"] = "3.7",
+    rule: ValueRule = ValueRule.DCMTK_3_7,
     dump: str | None = None,
     profile: Profile = Profile.NONE,
     transfer_syntax: str | None = None,
@@ -237,15 +234,15 @@ def sign_document(
         The location text the user gave, for messages.
     tags : sequence of int, optional
         Sign only these top-level elements (``--tag``); every signable element when None.
-    algorithm : str
-        The MAC algorithm (DICOM defined term).
+    algorithm : MacAlgorithm or str
+        The MAC algorithm (a DICOM defined term).
     purpose : SignaturePurpose, optional
         Adds the Digital Signature Purpose Code Sequence.
     old_format : bool
         DCMTK's pre-3.5.4 encapsulated pixel data format (``--format-old``).
-    rule : {"3.7", "3.6"}
-        Value normalization: "3.7" makes the MAC the same for DCMTK 3.6 and 3.7 (default);
-        "3.6" reproduces DCMTK 3.6's stream exactly. The output must be written with the same
+    rule : ValueRule
+        Value normalization: ``DCMTK_3_7`` makes the MAC the same for DCMTK 3.6 and 3.7
+        (default); ``DCMTK_3_6`` reproduces DCMTK 3.6's stream exactly. The output must be written with the same
         rule.
     dump : str, optional
         Write the MAC byte stream to this file (``--dump``).
@@ -277,8 +274,10 @@ def sign_document(
     ensure_dictionary()
     path: ItemPath = list(container or [])
     where = _where(path, location)
-    if algorithm not in MAC_ALGORITHMS:
-        raise SignatureCreationError(f"unknown MAC algorithm '{algorithm}'")
+    try:
+        mac = MacAlgorithm(algorithm)
+    except ValueError:
+        raise SignatureCreationError(f"unknown MAC algorithm '{algorithm}'") from None
     cert = signer.certificate
     # DCMTK's order: the profile's dataset check, the key/certificate match, the key type, then
     # the warnings about the certificate.
@@ -305,7 +304,7 @@ def sign_document(
     _check_present(doc, path, tags, selection, where)
     mac_id = doc.next_mac_id(path)
     transfer_syntax = transfer_syntax or mac_transfer_syntax(doc.transfer_syntax)
-    uid = new_signature_uid()
+    uid = _core.new_uid()
     when = signature_datetime(now.timestamp() if now is not None else None)
     from cryptography.hazmat.primitives.serialization import Encoding
 
@@ -313,7 +312,7 @@ def sign_document(
         mac_id=mac_id,
         uid=uid,
         datetime=when,
-        algorithm=algorithm,
+        algorithm=mac,
         transfer_syntax=transfer_syntax,
         certificate_der=cert.public_bytes(Encoding.DER),
         purpose=purpose,
@@ -325,16 +324,15 @@ def sign_document(
             selection,
             mac_item,
             sig_item,
-            lambda d: signer.sign_digest(algorithm, d),
+            lambda d: signer.sign_digest(mac, d),
             str(output.path),
-            algorithm=algorithm,
+            algorithm=mac,
             transfer_syntax=transfer_syntax,
             old_format=old_format,
             rule=rule,
             dump=dump,
             syntax=output.syntax,
             explicit_lengths=output.explicit_lengths,
-            **write_options(),
         )
         assert list(signed) == list(selection)
     else:
@@ -342,13 +340,13 @@ def sign_document(
             path,
             selection,
             sig_item,
-            algorithm=algorithm,
+            algorithm=mac,
             transfer_syntax=transfer_syntax,
             old_format=old_format,
             rule=rule,
             dump=dump,
         )
-        signature = signer.sign_digest(algorithm, digest)
+        signature = signer.sign_digest(mac, digest)
         sig_item.append(signature_value(signature))
         mac_item.append(data_elements_signed(signed))
         doc.add_signature(path, mac_item, sig_item)
@@ -358,14 +356,13 @@ def sign_document(
                 syntax=output.syntax,
                 explicit_lengths=output.explicit_lengths,
                 rule=rule,
-                **write_options(),
             )
     return CreatedSignature(
         uid=uid,
         mac_id=mac_id,
         container=path,
         signed_tags=tuple(signed),
-        algorithm=algorithm,
+        algorithm=mac,
         transfer_syntax=transfer_syntax,
         datetime=when,
         digest=digest,

@@ -1,10 +1,12 @@
 //! DCMTK's in-memory model of a dataset: sorted, de-duplicated elements whose large values
 //! stay in the source.
 
+pub mod datetime;
 pub mod dict;
 pub mod normalize;
 pub mod syntax;
 pub mod tag;
+pub mod uid;
 pub mod vr;
 
 /// A value's bytes: in memory, or a range of the source read on demand.

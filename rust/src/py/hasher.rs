@@ -6,9 +6,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
-use crate::mac::digest::Hasher;
-
-use super::document::algorithm_of;
+use crate::mac::digest::{Hasher, MacAlgorithm};
 
 /// An incremental hash of one of the six MAC algorithms (hashlib-like).
 #[pyclass(frozen, module = "dicomsign._core", name = "Hasher")]
@@ -21,14 +19,16 @@ const GIL_MINSIZE: usize = 2048;
 #[pymethods]
 impl PyHasher {
     #[new]
-    fn new(algorithm: &str) -> PyResult<Self> {
-        Ok(PyHasher {
-            inner: Mutex::new(Some(Hasher::new(algorithm_of(algorithm)?))),
-        })
+    fn new(algorithm: MacAlgorithm) -> Self {
+        PyHasher {
+            inner: Mutex::new(Some(Hasher::new(algorithm))),
+        }
     }
 
     /// Feeds bytes; the GIL is released for inputs of 2048 bytes or more.
     fn update(&self, py: Python<'_>, data: &[u8]) -> PyResult<()> {
+        // The lock is held while hashing (also with the GIL released): updates of one hasher
+        // from several threads are serialized, never interleaved.
         let mut guard = self
             .inner
             .lock()

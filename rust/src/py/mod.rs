@@ -1,12 +1,25 @@
 //! Python bindings: thin wrappers that extract Python inputs, release the GIL around the work
 //! of the pure core, and convert results back.
+//!
+//! | module | what it binds |
+//! |---|---|
+//! | `document` | `Document` (read, signatures, verdicts, new signatures, writing), `check_file` |
+//! | `records` | `Signature`, `SignatureCheck`, `SignatureChecks` (typed results) |
+//! | `pki` | `Certificate`, `PrivateKey`, `TrustAnchors`, `PemBlock`, DER trimming |
+//! | `hasher` | `Hasher` (streaming digests) |
+//! | `dictionary` | the data dictionary, tag and transfer syntax names |
+//! | `vocabulary` | the enums of `dicomsign.vocabulary`, both ways |
+//! | `convert` | records of new signature items |
+//! | `errors` | the one conversion of core errors into Python exceptions |
 
 mod convert;
 mod dictionary;
 mod document;
 mod errors;
 mod hasher;
-mod signing_key;
+mod pki;
+mod records;
+mod vocabulary;
 
 use pyo3::prelude::*;
 
@@ -20,16 +33,32 @@ mod _core {
         tag_name, transfer_syntax_name,
     };
     #[pymodule_export]
-    use super::document::{verify_file, PyDocument};
+    use super::document::{check_file, is_signable_tag, new_uid, PyDocument};
     #[pymodule_export]
     use super::hasher::PyHasher;
     #[pymodule_export]
-    use super::signing_key::PySigningKey;
+    use super::pki::{
+        digest_size, pem_blocks, trim_der, PyCertificate, PyPemBlock, PyPrivateKey, PyTrustAnchors,
+    };
+    #[pymodule_export]
+    use super::records::{PySignature, PySignatureCheck, PySignatureChecks};
 
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
         m.add("__version__", env!("CARGO_PKG_VERSION"))?;
         m.add("ITEM_TAG", crate::model::tag::ITEM)?;
+        m.add(
+            "CERTIFICATE_TYPE",
+            crate::signatures::verify::CERTIFICATE_TYPE,
+        )?;
+        m.add(
+            "IMPLEMENTATION_CLASS_UID",
+            crate::model::uid::IMPLEMENTATION_CLASS_UID,
+        )?;
+        m.add(
+            "IMPLEMENTATION_VERSION_NAME",
+            crate::model::uid::implementation_version_name(),
+        )?;
         Ok(())
     }
 }

@@ -27,19 +27,25 @@ pub struct SignatureRef {
 pub struct Search {
     /// Signatures in DCMTK's visiting order.
     pub found: Vec<SignatureRef>,
-    /// Number of Digital Signatures Sequences skipped inside Original Attributes Sequence.
-    pub skipped_in_original_attributes: usize,
+    /// The containers of the Digital Signatures Sequences skipped inside Original Attributes
+    /// Sequence, in DCMTK's visiting order.
+    pub skipped: Vec<ItemPath>,
+    /// For each signature found, how many of the skipped sequences DCMTK's search passes just
+    /// before it (DCMTK warns about each where it passes it).
+    pub skipped_before: Vec<usize>,
 }
 
 fn walk(d: &Dataset, path: &mut ItemPath, inside_oa: bool, out: &mut Search) {
     for e in &d.elements {
         if e.tag == tag::DIGITAL_SIGNATURES_SEQUENCE {
             if inside_oa {
-                out.skipped_in_original_attributes += 1;
+                out.skipped.push(path.clone());
                 continue;
             }
             if let Some(items) = e.items() {
                 for index in 0..items.len() {
+                    let passed: usize = out.skipped_before.iter().sum();
+                    out.skipped_before.push(out.skipped.len() - passed);
                     out.found.push(SignatureRef {
                         container: path.clone(),
                         index,
@@ -159,6 +165,9 @@ pub struct MacInfo {
 pub struct SignatureInfo {
     /// Container path.
     pub container: ItemPath,
+    /// How many skipped Digital Signatures Sequences DCMTK's search passes just before this
+    /// signature ([`Search::skipped_before`]; set by the caller of [`describe`]).
+    pub skipped_before: usize,
     /// Index in the container's Digital Signatures Sequence.
     pub index: usize,
     /// (0400,0005).
@@ -261,6 +270,7 @@ pub fn describe(root: &Dataset, r: &SignatureRef) -> CoreResult<SignatureInfo> {
     };
     Ok(SignatureInfo {
         container: r.container.clone(),
+        skipped_before: 0,
         index: r.index,
         mac_id,
         uid: string_of(sig, tag::DIGITAL_SIGNATURE_UID),
@@ -276,6 +286,22 @@ pub fn describe(root: &Dataset, r: &SignatureRef) -> CoreResult<SignatureInfo> {
         purpose_text,
         mac,
     })
+}
+
+/// Describes every signature a search found, with the skipped sequences passed before each.
+#[must_use]
+pub fn describe_all(root: &Dataset, search: &Search) -> Vec<SignatureInfo> {
+    search
+        .found
+        .iter()
+        .zip(&search.skipped_before)
+        .filter_map(|(r, before)| {
+            describe(root, r).ok().map(|mut info| {
+                info.skipped_before = *before;
+                info
+            })
+        })
+        .collect()
 }
 
 fn ids_in(container: &Dataset, seq: u32) -> impl Iterator<Item = u16> + '_ {
@@ -472,6 +498,12 @@ mod tests {
         });
         let s = find(&root);
         assert!(s.found.is_empty());
-        assert_eq!(s.skipped_in_original_attributes, 1);
+        assert_eq!(
+            s.skipped,
+            vec![vec![
+                (tag::ORIGINAL_ATTRIBUTES_SEQUENCE, 0),
+                (0x0400_0550, 0)
+            ]]
+        );
     }
 }

@@ -1,46 +1,139 @@
-//! The engine half of verification: for every signature of a document, its attributes and
-//! the digests of its MAC stream (under DCMTK 3.6's value rule, and under 3.7's when that
-//! differs). Certificates and signature checks are left to the caller.
+//! The verdict on every signature of a document, by itself: DCMTK's `verifyCurrent` checks in
+//! DCMTK's order (dcmsign-behaviour.md §6.2, step 3), with the digests of the MAC stream
+//! computed once. Every front end consumes these verdicts: the quick path of `dcmsign`, its
+//! complete emulation, the API and the batch verifier. Only the certificate chain is left to
+//! the caller (`dicomsign.pki`, or the quick check of [`crate::pki::chain`]).
+//!
+//! Where DCMTK has a bug that harms users we differ on purpose: the signature time is compared
+//! with the certificate's validity with the UTC offset applied and inclusive of the second,
+//! and the DER pad byte of DSA and ECDSA signatures is trimmed in every length form.
 
 use crate::error::CoreError;
 use crate::mac::digest::{HashSink, MacAlgorithm};
 use crate::mac::stream::{self, MacEncoding, Selection, StreamOptions};
+use crate::model::datetime;
 use crate::model::normalize::Rule;
+use crate::model::vr::Vr;
+use crate::pki::certificate::Certificate;
+use crate::pki::chain::TrustAnchors;
+use crate::pki::KeyType;
 use crate::read::Document;
-use crate::signatures::{self, SignatureInfo};
+use crate::signatures::{self, ItemPath, SignatureInfo};
 
-/// Why a signature's stream digest could not be computed.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum StreamFailure {
-    /// No MAC Parameters item with the signature's MAC ID.
-    NoMacItem,
-    /// The MAC Calculation Transfer Syntax UID is missing.
-    NoTransferSyntax,
-    /// The MAC Calculation Transfer Syntax UID is unknown.
-    UnknownTransferSyntax,
-    /// The MAC Algorithm is missing.
-    NoAlgorithm,
+/// The only Certificate Type (0400,0110) DCMTK reads.
+pub const CERTIFICATE_TYPE: &str = "X509_1993_SIG";
+
+/// The first of DCMTK's checks a signature fails, or [`Outcome::Valid`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    /// No MAC Parameters item with the signature's MAC ID, or it lacks the transfer syntax or
+    /// the algorithm.
+    NoMacParameters,
+    /// The certificate is missing, of another type, unreadable, or its key cannot sign.
+    NoCertificate,
+    /// The MAC Calculation Transfer Syntax is not one DCMTK knows.
+    UnsupportedTransferSyntax,
     /// The MAC Algorithm is not one of the six.
-    UnknownAlgorithm,
+    UnsupportedAlgorithm,
     /// Data Elements Signed is missing, not AT, or empty.
-    NoTags,
+    BadDataElementsSigned,
+    /// The Signature element is missing.
+    NoSignature,
     /// A listed element is not signable.
-    Unsignable(u32),
-    /// The stream could not be encoded.
-    Encode(String),
+    Unsignable,
+    /// The MAC stream cannot be encoded (e.g. pixel data in the wrong transfer syntax).
+    StreamError,
+    /// The signature does not match the data.
+    Corrupted,
+    /// The certificate had expired at the signature's date (or the date is invalid).
+    ExpiredAtSigning,
+    /// The certificate was not yet valid at the signature's date.
+    NotYetValidAtSigning,
+    /// Everything checked here passed.
+    Valid,
 }
 
-/// A signature with its digests.
+const FAILED: &str = "signature verification failed: ";
+
+/// A signature and the verdict on it.
 #[derive(Clone, Debug)]
-pub struct DigestResult {
-    /// The signature's attributes.
+pub struct Verdict {
+    /// What the signature item says.
     pub info: SignatureInfo,
-    /// Digest under DCMTK 3.6's value rule.
+    /// The signer's certificate, when it is present, of the right type and readable.
+    pub certificate: Option<Certificate>,
+    /// DCMTK's warnings before the signature's lines (MAC ID, certificate problems).
+    pub warnings: Vec<String>,
+    /// The outcome.
+    pub outcome: Outcome,
+    /// DCMTK's text for the outcome (`OK` when valid).
+    pub message: String,
+    /// Which DCMTK release's value rule made the MAC match.
+    pub rule: Option<Rule>,
+    /// The listed element that is not signable ([`Outcome::Unsignable`]).
+    pub unsignable_tag: Option<u32>,
+    /// The digest of the MAC stream: under the value rule that matched, else under DCMTK
+    /// 3.6's; `None` when the checks stopped before the stream.
     pub digest: Option<Vec<u8>>,
-    /// Digest under DCMTK 3.7's value rule, when the stream holds values the rules disagree on.
-    pub digest_37: Option<Vec<u8>>,
-    /// Why there is no digest.
-    pub failure: Option<StreamFailure>,
+}
+
+impl Verdict {
+    /// DCMTK's weak key warning, printed once the signature itself has passed.
+    #[must_use]
+    pub fn weak_key_warning(&self) -> Option<String> {
+        if self.outcome != Outcome::Valid {
+            return None;
+        }
+        self.certificate
+            .as_ref()
+            .and_then(|c| c.key().weak_key_warning())
+    }
+}
+
+/// Every signature's verdict, and the containers of the Digital Signatures Sequences DCMTK
+/// skips inside Original Attributes Sequence.
+#[derive(Clone, Debug, Default)]
+pub struct Verdicts {
+    /// The verdicts, in DCMTK's order.
+    pub verdicts: Vec<Verdict>,
+    /// Skipped sequences' containers, in DCMTK's visiting order.
+    pub skipped: Vec<ItemPath>,
+}
+
+impl Verdicts {
+    /// True when DCMTK would print nothing but `Signature #n UID=...` and `OK` for every
+    /// signature: every verdict valid without a warning or a timestamp, every chain surely
+    /// trusted at `now`, no skipped sequence. False means "not sure".
+    #[must_use]
+    pub fn surely_valid(&self, anchors: &TrustAnchors, now: i64) -> bool {
+        self.skipped.is_empty()
+            && self.verdicts.iter().all(|v| {
+                v.outcome == Outcome::Valid
+                    && v.warnings.is_empty()
+                    && v.info.timestamp.is_none()
+                    && v.weak_key_warning().is_none()
+                    && v.certificate
+                        .as_ref()
+                        .is_some_and(|c| anchors.surely_trusts(c, now))
+            })
+    }
+}
+
+/// The certificate as DCMTK reads it when selecting a signature, with its warnings.
+fn certificate(info: &SignatureInfo, warnings: &mut Vec<String>) -> Option<Certificate> {
+    let warning = match (info.certificate_type.as_deref(), &info.certificate) {
+        (None, _) => "Certificate type missing in dataset.".to_string(),
+        (Some(t), _) if t != CERTIFICATE_TYPE => format!(
+            "Encountered unsupported certificate type '{t}' (expected '{CERTIFICATE_TYPE}')."
+        ),
+        (_, None) => "Certificate missing in dataset.".to_string(),
+        (_, Some(der)) => match Certificate::from_der(der) {
+            Some(c) => return Some(c),
+            None => "Unable to parse X.509 certificate.".to_string(),
+        },
+    };
+    warnings.push(warning);
+    None
 }
 
 fn digest_of(
@@ -67,31 +160,64 @@ fn digest_of(
     Ok((sink.finish()?, report.ambiguous))
 }
 
-fn evaluate(doc: &Document, info: SignatureInfo, old_format: bool) -> DigestResult {
-    let fail = |info: SignatureInfo, f: StreamFailure| DigestResult {
-        info,
-        digest: None,
-        digest_37: None,
-        failure: Some(f),
+/// The outcome, its message, the matching value rule, the unsignable tag and the digest.
+type Judgement = (Outcome, String, Option<Rule>, Option<u32>, Option<Vec<u8>>);
+
+fn fail(outcome: Outcome) -> Judgement {
+    let message = match outcome {
+        Outcome::NoMacParameters => "MAC parameters not be found or incomplete",
+        Outcome::NoCertificate => "certificate is missing or unreadable",
+        Outcome::UnsupportedTransferSyntax => {
+            return (
+                outcome,
+                "unable to use the selected transfer syntax for MAC computation".into(),
+                None,
+                None,
+                None,
+            )
+        }
+        Outcome::UnsupportedAlgorithm => "MAC algorithm not supported",
+        Outcome::BadDataElementsSigned => "DataElementsSigned missing or incorrect",
+        Outcome::NoSignature => "signature item incomplete",
+        Outcome::Corrupted => "signature is invalid (document corrupted)",
+        Outcome::ExpiredAtSigning => "certificate was expired at signature creation date",
+        Outcome::NotYetValidAtSigning => "certificate was not yet valid at signature creation date",
+        Outcome::Unsignable | Outcome::StreamError | Outcome::Valid => "",
     };
-    let Some(mac) = info.mac.clone() else {
-        return fail(info, StreamFailure::NoMacItem);
+    (outcome, format!("{FAILED}{message}"), None, None, None)
+}
+
+/// DCMTK's `verifyCurrent`: the first failing check gives the outcome.
+fn judge(
+    doc: &Document,
+    info: &SignatureInfo,
+    cert: Option<&Certificate>,
+    old_format: bool,
+) -> Judgement {
+    let Some(mac) = info.mac.as_ref() else {
+        return fail(Outcome::NoMacParameters);
     };
-    let Some(ts) = mac.transfer_syntax.as_deref() else {
-        return fail(info, StreamFailure::NoTransferSyntax);
+    let Some(cert) = cert.filter(|c| {
+        matches!(c.key_type(), KeyType::Rsa | KeyType::Dsa | KeyType::Ec) && c.key().can_verify()
+    }) else {
+        return fail(Outcome::NoCertificate);
+    };
+    let (Some(ts), Some(alg_name)) = (mac.transfer_syntax.as_deref(), mac.algorithm.as_deref())
+    else {
+        return fail(Outcome::NoMacParameters);
     };
     let Some((encoding, encapsulated)) = MacEncoding::for_uid(ts) else {
-        return fail(info, StreamFailure::UnknownTransferSyntax);
-    };
-    let Some(alg_name) = mac.algorithm.as_deref() else {
-        return fail(info, StreamFailure::NoAlgorithm);
+        return fail(Outcome::UnsupportedTransferSyntax);
     };
     let Some(alg) = MacAlgorithm::from_dicom(alg_name) else {
-        return fail(info, StreamFailure::UnknownAlgorithm);
+        return fail(Outcome::UnsupportedAlgorithm);
     };
-    let tags = match mac.tags {
+    let tags = match &mac.tags {
         Some(t) if !t.is_empty() => t,
-        _ => return fail(info, StreamFailure::NoTags),
+        _ => return fail(Outcome::BadDataElementsSigned),
+    };
+    let Some((signature, _)) = info.signature.as_ref() else {
+        return fail(Outcome::NoSignature);
     };
     let opts = StreamOptions {
         encoding,
@@ -99,179 +225,92 @@ fn evaluate(doc: &Document, info: SignatureInfo, old_format: bool) -> DigestResu
         old_format,
         rule: Rule::Dcmtk36,
     };
-    match digest_of(doc, &info, alg, &tags, opts) {
-        Ok((d36, ambiguous)) => {
-            let d37 = if ambiguous {
-                digest_of(
-                    doc,
-                    &info,
-                    alg,
-                    &tags,
-                    StreamOptions {
-                        rule: Rule::Dcmtk37,
-                        ..opts
-                    },
-                )
-                .ok()
-                .map(|(d, _)| d)
-            } else {
-                None
-            };
-            DigestResult {
-                info,
-                digest: Some(d36),
-                digest_37: d37,
-                failure: None,
+    let (d36, ambiguous) = match digest_of(doc, info, alg, tags, opts) {
+        Ok(d) => d,
+        Err(CoreError::Unsignable(t)) => {
+            let message = CoreError::Unsignable(t).to_string();
+            return (Outcome::Unsignable, message, None, Some(t), None);
+        }
+        Err(e) => return (Outcome::StreamError, e.to_string(), None, None, None),
+    };
+    let (rule, digest) = if cert.key().verify_digest(alg, &d36, signature) {
+        (Rule::Dcmtk36, d36)
+    } else {
+        let opts37 = StreamOptions {
+            rule: Rule::Dcmtk37,
+            ..opts
+        };
+        let d37 = if ambiguous {
+            digest_of(doc, info, alg, tags, opts37).ok().map(|(d, _)| d)
+        } else {
+            None
+        };
+        match d37 {
+            Some(d37) if cert.key().verify_digest(alg, &d37, signature) => (Rule::Dcmtk37, d37),
+            _ => {
+                let (outcome, message, _, _, _) = fail(Outcome::Corrupted);
+                return (outcome, message, None, None, Some(d36));
             }
         }
-        Err(CoreError::Unsignable(t)) => fail(info, StreamFailure::Unsignable(t)),
-        Err(e) => fail(info, StreamFailure::Encode(e.to_string())),
-    }
+    };
+    let when = info
+        .datetime
+        .as_ref()
+        .filter(|(_, vr)| *vr == Vr::DT)
+        .and_then(|(dt, _)| datetime::unix_seconds(dt));
+    let (not_before, not_after) = cert.validity();
+    #[allow(clippy::cast_precision_loss)]
+    let outcome = match when {
+        Some(w) if w > not_after as f64 => Outcome::ExpiredAtSigning,
+        None => Outcome::ExpiredAtSigning,
+        Some(w) if w < not_before as f64 => Outcome::NotYetValidAtSigning,
+        Some(_) => return (Outcome::Valid, "OK".into(), Some(rule), None, Some(digest)),
+    };
+    let (outcome, message, _, _, _) = fail(outcome);
+    (outcome, message, Some(rule), None, Some(digest))
 }
 
-/// Describes every signature of `doc` (DCMTK's order) and computes its stream digests.
-/// Returns the results and the number of signature sequences skipped inside Original
-/// Attributes Sequence.
+/// The verdict on one signature.
 #[must_use]
-pub fn verify_document(doc: &Document, old_format: bool) -> (Vec<DigestResult>, usize) {
-    let search = signatures::find(&doc.dataset);
-    let results = search
-        .found
-        .iter()
-        .filter_map(|r| signatures::describe(&doc.dataset, r).ok())
-        .map(|info| evaluate(doc, info, old_format))
-        .collect();
-    (results, search.skipped_in_original_attributes)
-}
-
-/// Parses a DICOM DT value of the full form `YYYYMMDDHHMMSS[.F{1,6}][+|-HHMM]` into Unix
-/// seconds (with the fraction); `None` for anything else.
-#[must_use]
-pub fn dicom_datetime_seconds(value: &str) -> Option<f64> {
-    let v = value.trim();
-    let digits = |s: &str| -> Option<i64> {
-        (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok())?
-    };
-    if v.len() < 14 {
-        return None;
+pub fn verdict(doc: &Document, info: SignatureInfo, old_format: bool) -> Verdict {
+    let mut warnings = Vec::new();
+    if info.mac_id.is_none() {
+        warnings.push("Cannot read MAC ID number in DigitalSignaturesSequence.".into());
     }
-    let (year, month, day) = (digits(&v[0..4])?, digits(&v[4..6])?, digits(&v[6..8])?);
-    let (hour, minute, second) = (digits(&v[8..10])?, digits(&v[10..12])?, digits(&v[12..14])?);
-    let mut rest = &v[14..];
-    let mut fraction = 0.0;
-    if let Some(f) = rest.strip_prefix('.') {
-        let end = f.find(['+', '-']).unwrap_or(f.len());
-        if end == 0 || end > 6 {
-            return None;
-        }
-        fraction = digits(&f[..end])? as f64 / 10f64.powi(end as i32);
-        rest = &f[end..];
-    }
-    let offset = match rest.len() {
-        0 => 0,
-        5 => {
-            let sign = match &rest[..1] {
-                "+" => 1,
-                "-" => -1,
-                _ => return None,
-            };
-            sign * (digits(&rest[1..3])? * 3600 + digits(&rest[3..5])? * 60)
-        }
-        _ => return None,
-    };
-    if !(1..=12).contains(&month)
-        || !(1..=31).contains(&day)
-        || hour > 23
-        || minute > 59
-        || second > 59
+    let certificate = certificate(&info, &mut warnings);
+    if let Some(curve) = certificate
+        .as_ref()
+        .filter(|c| c.key_type() == KeyType::Ec && !c.key().can_verify())
+        .and_then(|c| c.key().curve())
     {
-        return None;
+        warnings.push(format!(
+            "Signatures with keys on curve {curve} cannot be checked by this version."
+        ));
     }
-    // Days from the civil date (proleptic Gregorian), Howard Hinnant's algorithm.
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset;
-    Some(seconds as f64 + fraction)
+    let (outcome, message, rule, unsignable_tag, digest) =
+        judge(doc, &info, certificate.as_ref(), old_format);
+    Verdict {
+        info,
+        certificate,
+        warnings,
+        outcome,
+        message,
+        rule,
+        unsignable_tag,
+        digest,
+    }
 }
 
-/// The verification fast path: the UIDs of all signatures when every one of them is surely
-/// valid (MAC, signature, signing time within the certificate's validity, no timestamp, and
-/// a chain OpenSSL surely accepts); `None` when not sure about any, so that the caller runs
-/// the complete verification, which reports DCMTK's exact messages.
+/// The verdict on every signature of `doc`, in DCMTK's order.
 #[must_use]
-pub fn surely_valid(
-    doc: &Document,
-    old_format: bool,
-    trusted: &[crate::pki::Certificate],
-    untrusted: &[crate::pki::Certificate],
-    now: i64,
-) -> Option<Vec<String>> {
-    let (results, skipped) = verify_document(doc, old_format);
-    if skipped > 0 {
-        return None;
-    }
-    let mut uids = Vec::with_capacity(results.len());
-    for r in &results {
-        let info = &r.info;
-        if r.failure.is_some() || info.mac_id.is_none() || info.timestamp.is_some() {
-            return None;
-        }
-        if info.certificate_type.as_deref() != Some("X509_1993_SIG") {
-            return None;
-        }
-        let cert = crate::pki::Certificate::from_der(info.certificate.as_deref()?)?;
-        // DCMTK prints a warning for a weak key: the complete check reproduces it.
-        if cert.key_type() == crate::pki::KeyType::Other || cert.has_weak_key() {
-            return None;
-        }
-        let alg = MacAlgorithm::from_dicom(info.mac.as_ref()?.algorithm.as_deref()?)?;
-        let (signature, _) = info.signature.as_ref()?;
-        let ok = [&r.digest, &r.digest_37]
-            .into_iter()
-            .flatten()
-            .any(|d| cert.verify_digest(alg, d, signature));
-        if !ok {
-            return None;
-        }
-        let (dt, vr) = info.datetime.as_ref()?;
-        if *vr != crate::model::vr::Vr::DT {
-            return None;
-        }
-        let when = dicom_datetime_seconds(dt)?;
-        let (not_before, not_after) = cert.validity();
-        #[allow(clippy::cast_precision_loss)]
-        if !(not_before as f64 <= when && when <= not_after as f64) {
-            return None;
-        }
-        if !crate::pki::chain_surely_valid(&cert, trusted, untrusted, now) {
-            return None;
-        }
-        uids.push(info.uid.clone()?);
-    }
-    Some(uids)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::dicom_datetime_seconds;
-
-    #[test]
-    fn datetimes() {
-        assert_eq!(dicom_datetime_seconds("19700101000000"), Some(0.0));
-        assert_eq!(dicom_datetime_seconds("19700101010000+0100"), Some(0.0));
-        assert_eq!(dicom_datetime_seconds("19691231190000.5-0500"), Some(0.5));
-        assert_eq!(
-            dicom_datetime_seconds("20261124193610.485040+0000"),
-            Some(1_795_548_970.485_04)
-        );
-        assert_eq!(dicom_datetime_seconds("2026112419"), None);
-        assert_eq!(dicom_datetime_seconds("20261324193610"), None);
-        assert_eq!(dicom_datetime_seconds("20261124193610.+0000"), None);
-        assert_eq!(dicom_datetime_seconds("20261124193610+000"), None);
+pub fn verdicts(doc: &Document, old_format: bool) -> Verdicts {
+    let search = signatures::find(&doc.dataset);
+    let verdicts = signatures::describe_all(&doc.dataset, &search)
+        .into_iter()
+        .map(|info| verdict(doc, info, old_format))
+        .collect();
+    Verdicts {
+        verdicts,
+        skipped: search.skipped,
     }
 }

@@ -47,6 +47,22 @@ pub struct WriteOptions {
     pub fallback_instance_uid: String,
 }
 
+impl WriteOptions {
+    /// Options for a file written by this implementation: its Implementation Class UID and
+    /// Version Name, and a new UID for a dataset that has no SOP Instance UID.
+    #[must_use]
+    pub fn new(syntax: OutputSyntax, explicit_lengths: bool, rule: Rule) -> WriteOptions {
+        WriteOptions {
+            syntax,
+            explicit_lengths,
+            rule,
+            implementation_class_uid: crate::model::uid::IMPLEMENTATION_CLASS_UID.into(),
+            implementation_version_name: crate::model::uid::implementation_version_name(),
+            fallback_instance_uid: crate::model::uid::new_uid(),
+        }
+    }
+}
+
 const UNDEFINED: u32 = 0xFFFF_FFFF;
 
 struct Layout {

@@ -1,8 +1,9 @@
-"""``dcmsign``: a drop-in replacement for DCMTK's command of the same name.
+"""The complete run of ``dcmsign``: every option, every outcome, DCMTK's messages.
 
-Same options (parsed by :mod:`.dcmsign_options`), same exit codes, same log lines on stderr;
-the work is done by the engine and the modules of :mod:`dicomsign`. The deliberate differences
-from DCMTK are listed in the README.
+The options are evaluated by :mod:`.options`; the work is done by the engine and the modules
+of :mod:`dicomsign`. What a quick path already read and judged (:class:`.quick.Prepared`) is
+reused: a file is read and hashed once. The deliberate differences from DCMTK are listed in
+the README.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .. import _core
-from ..engine import ensure_dictionary, write_options
-from ..exceptions import (
+from ... import _core
+from ...engine import ensure_dictionary
+from ...exceptions import (
     DicomSignError,
     InputFileError,
     OutputFileError,
@@ -26,10 +27,17 @@ from ..exceptions import (
     SupportFileError,
     TagFileError,
 )
-from ..exitcodes import ExitCode
-from ..log import DcmtkLogger, LogLevel
-from ..tags import read_tag_file
-from .dcmsign_options import (
+from ...exitcodes import ExitCode
+from ...log import DcmtkLogger, LogLevel
+from ...tags import read_tag_file
+from ...vocabulary import (
+    ReadMode,
+    ReadTransferSyntax,
+    TimestampPolicy,
+    ValueRule,
+    VerificationPolicy,
+)
+from .options import (
     CertificateSource,
     Command,
     DcmsignOptions,
@@ -37,35 +45,14 @@ from .dcmsign_options import (
     KeyFormat,
     parse_dcmsign_args,
 )
-from .dcmsign_report import SKIPPED_WARNING, print_removed, print_verification
+from .report import SKIPPED_WARNING, print_removed, print_verification
 
 if TYPE_CHECKING:
-    from ..signing import OutputRequest
+    from ...signing import OutputRequest
+    from ...trust import TrustStore
+    from .quick import Prepared
 
-__all__ = ["main"]
-
-_READ_MODES = {"AUTO": "auto", "FILE_ONLY": "file", "DATASET": "dataset"}
-_READ_XFERS = {
-    "AUTO": "auto",
-    "DETECT": "detect",
-    "LITTLE_ENDIAN_EXPLICIT": "little",
-    "BIG_ENDIAN_EXPLICIT": "big",
-    "LITTLE_ENDIAN_IMPLICIT": "implicit",
-}
-_WRITE_XFERS = {
-    "SAME": "same",
-    "LITTLE_ENDIAN_EXPLICIT": "little",
-    "BIG_ENDIAN_EXPLICIT": "big",
-    "LITTLE_ENDIAN_IMPLICIT": "implicit",
-}
-_POLICIES = {
-    "VERIFY_IF_PRESENT": "if-present",
-    "REQUIRE_SIGNATURE": "require",
-    "REQUIRE_CREATOR_RSA": "creator",
-    "REQUIRE_AUTHORIZATION_RSA": "authorization",
-    "REQUIRE_SR_RSA": "sr",
-}
-_TIMESTAMP_POLICIES = {"VERIFY_IF_PRESENT": "verify", "IGNORE": "ignore", "REQUIRE": "require"}
+__all__ = ["run"]
 
 
 class _Hooks(DcmsignParseHooks):
@@ -103,8 +90,8 @@ def _creatable(path: Path) -> bool:
     return parent.is_dir() and os.access(parent, os.W_OK | os.X_OK)
 
 
-def _trust_store(hooks: _Hooks, opts: DcmsignOptions, logger: DcmtkLogger) -> object:
-    from ..trust import TrustStore
+def _trust_store(hooks: _Hooks, opts: DcmsignOptions, logger: DcmtkLogger) -> TrustStore:
+    from ...trust import TrustStore
 
     store = TrustStore(der=hooks.key_format is KeyFormat.DER, warn=logger.warn)
     # DCMTK evaluates these options right to left; the hook recorded them in that order.
@@ -149,47 +136,50 @@ def _read_error(exc: Exception, name: str) -> InputFileError:
     return InputFileError(f"{text}: reading file: {name}")
 
 
+def _reusable(opts: DcmsignOptions, prepared: Prepared | None) -> Prepared | None:
+    """What the quick path prepared, when it was read as these options would read it."""
+    if prepared is None or prepared.path != opts.input_file or opts.convert_un:
+        return None
+    if opts.read_mode is not ReadMode.AUTO:
+        return None
+    if opts.read_transfer_syntax_effective is not ReadTransferSyntax.AUTO:
+        return None
+    return prepared
+
+
 def _open(opts: DcmsignOptions, path: str) -> _core.Document:
     ensure_dictionary()
     try:
         return _core.Document.open(
             path,
-            read_mode=_READ_MODES[opts.read_mode.name],  # type: ignore[arg-type]
-            read_xfer=_READ_XFERS[
-                "DETECT" if opts.read_transfer_syntax_detect else opts.read_transfer_syntax.name
-            ],  # type: ignore[arg-type]
+            mode=opts.read_mode,
+            transfer_syntax=opts.read_transfer_syntax_effective,
             convert_un=opts.convert_un,
         )
     except (OSError, DicomSignError) as exc:
         raise _read_error(exc, opts.input_file) from None
 
 
-def _write(doc: _core.Document, opts: DcmsignOptions, rule: str, logger: DcmtkLogger) -> None:
+def _write(doc: _core.Document, opts: DcmsignOptions, rule: ValueRule, logger: DcmtkLogger) -> None:
     name = opts.output_file or ""
     logger.info(f"create output file {name}")
-    syntax = _WRITE_XFERS[opts.write_transfer_syntax.name]
+    syntax = opts.write_transfer_syntax
     try:
-        doc.output_transfer_syntax(syntax=syntax)  # type: ignore[arg-type]
+        doc.output_transfer_syntax(syntax=syntax)
     except OutputFileError as exc:
         raise OutputFileError(f"{exc.message}") from None
-    kwargs = {
-        "syntax": syntax,
-        "explicit_lengths": opts.explicit_length,
-        "rule": rule,
-        **write_options(),
-    }
     try:
         if name == "-":
             import tempfile
 
             with tempfile.TemporaryDirectory(prefix="dicomsign-") as tmp:
                 target = os.path.join(tmp, "out.dcm")
-                doc.write(target, **kwargs)  # type: ignore[arg-type]
+                doc.write(target, syntax=syntax, explicit_lengths=opts.explicit_length, rule=rule)
                 with open(target, "rb") as fh:
                     shutil.copyfileobj(fh, sys.stdout.buffer)
                 sys.stdout.buffer.flush()
         else:
-            doc.write(name, **kwargs)  # type: ignore[arg-type]
+            doc.write(name, syntax=syntax, explicit_lengths=opts.explicit_length, rule=rule)
     except OSError as exc:
         raise _write_error(exc, name) from None
 
@@ -198,17 +188,16 @@ def _direct_output(doc: _core.Document, opts: DcmsignOptions) -> OutputRequest |
     """Where to write while signing (one pass), or None to write afterwards as DCMTK does:
     for stdout, and when the conversion to the output transfer syntax is impossible (so that
     the error comes after the signature, with its dump, as in DCMTK)."""
-    from ..signing import OutputRequest
+    from ...signing import OutputRequest
 
     name = opts.output_file
     if not name or name == "-":
         return None
-    syntax = _WRITE_XFERS[opts.write_transfer_syntax.name]
     try:
-        doc.output_transfer_syntax(syntax=syntax)  # type: ignore[arg-type]
+        doc.output_transfer_syntax(syntax=opts.write_transfer_syntax)
     except OutputFileError:
         return None
-    return OutputRequest(name, syntax, opts.explicit_length)  # type: ignore[arg-type]
+    return OutputRequest(name, opts.write_transfer_syntax, opts.explicit_length)
 
 
 def _write_error(exc: OSError, name: str) -> OutputFileError:
@@ -216,51 +205,56 @@ def _write_error(exc: OSError, name: str) -> OutputFileError:
     return OutputFileError(f"{reason}: writing file: {name}")
 
 
-def _run(opts: DcmsignOptions, hooks: _Hooks, logger: DcmtkLogger) -> int:
+def _execute(
+    opts: DcmsignOptions, hooks: _Hooks, logger: DcmtkLogger, prepared: Prepared | None
+) -> int:
     if not opts.input_file:
         logger.fatal("invalid filename: <empty string>")
         return ExitCode.NO_INPUT_FILES
     logger.info(f"open input file {opts.input_file}")
+    reuse = _reusable(opts, prepared)
     with _input_path(opts.input_file) as path:
-        doc = _open(opts, path)
+        doc = reuse.doc if reuse is not None else _open(opts, path)
         for warning in doc.warnings:
             logger.warning(warning)
         command = opts.command
         if command is Command.VERIFY:
-            return _verify(doc, opts, hooks, logger)
+            checks = reuse.checks if reuse is not None and not opts.old_format else None
+            return _verify(doc, checks, opts, hooks, logger)
         if command in (Command.SIGN, Command.SIGN_ITEM):
-            from .dcmsign_sign import sign
-
-            if opts.creates_timestamp_query:
-                # Refused rather than ignored: the query and UID files would silently be missing.
-                logger.fatal(
-                    "certified timestamps (--timestamp-file) are not supported by this version"
-                )
-                return ExitCode.COMMANDLINE_SYNTAX_ERROR
-
-            direct = _direct_output(doc, opts)
-            try:
-                rule = sign(doc, opts, logger, output=direct)
-            except SignatureCreationError as exc:
-                logger.error(exc.message)
-                return exc.exit_code
-            except OSError as exc:
-                # Raised while writing the output in the same pass as the signature.
-                logger.info(f"create output file {opts.output_file}")
-                raise _write_error(exc, opts.output_file or "") from None
-            if direct is None:
-                _write(doc, opts, rule, logger)
-            else:
-                logger.info(f"create output file {opts.output_file}")
-            return ExitCode.NO_ERROR
+            return _sign(doc, opts, logger)
         if command in (Command.REMOVE, Command.REMOVE_ALL):
             code = _remove(doc, opts, logger)
             if code != ExitCode.NO_ERROR:
                 return code
-            _write(doc, opts, "3.6", logger)
+            _write(doc, opts, ValueRule.DCMTK_3_6, logger)
             return ExitCode.NO_ERROR
         logger.fatal("certified timestamps (--insert-timestamp) are not supported by this version")
         return ExitCode.COMMANDLINE_SYNTAX_ERROR
+
+
+def _sign(doc: _core.Document, opts: DcmsignOptions, logger: DcmtkLogger) -> int:
+    from .sign import sign
+
+    if opts.creates_timestamp_query:
+        # Refused rather than ignored: the query and UID files would silently be missing.
+        logger.fatal("certified timestamps (--timestamp-file) are not supported by this version")
+        return ExitCode.COMMANDLINE_SYNTAX_ERROR
+    direct = _direct_output(doc, opts)
+    try:
+        rule = sign(doc, opts, logger, output=direct)
+    except SignatureCreationError as exc:
+        logger.error(exc.message)
+        return exc.exit_code
+    except OSError as exc:
+        # Raised while writing the output in the same pass as the signature.
+        logger.info(f"create output file {opts.output_file}")
+        raise _write_error(exc, opts.output_file or "") from None
+    if direct is None:
+        _write(doc, opts, rule, logger)
+    else:
+        logger.info(f"create output file {opts.output_file}")
+    return ExitCode.NO_ERROR
 
 
 class _SkippedNotices:
@@ -268,26 +262,26 @@ class _SkippedNotices:
     ``+r``/``+ra``: each is printed when the search passes it, between the signatures."""
 
     def __init__(self, doc: _core.Document, logger: DcmtkLogger) -> None:
-        from ..location import skipped_signature_containers, visiting_key
-
         signatures, skipped = doc.signatures()
         self.logger = logger
-        self.keys = [visiting_key(sig["container"]) for sig in signatures]
-        self.no_mac_id = [n for n, sig in enumerate(signatures, 1) if sig["mac_id"] is None]
-        containers = skipped_signature_containers(doc) if skipped else []
-        self.all = [visiting_key(container) for container in containers]
-        self.pending = list(self.all)
+        self.before_each = [sig.skipped_before for sig in signatures]
+        self.no_mac_id = [n for n, sig in enumerate(signatures, 1) if sig.mac_id is None]
+        self.total = len(skipped)
+        self.printed = 0
+
+    def _print(self, count: int) -> None:
+        for _ in range(count):
+            self.logger.warning(SKIPPED_WARNING)
+        self.printed += count
 
     def before(self, number: int) -> None:
         """Print the warnings the search passes before signature ``number`` (1-based)."""
-        key = self.keys[number - 1]
-        while self.pending and self.pending[0] < key:
-            self.pending.pop(0)
-            self.logger.warning(SKIPPED_WARNING)
+        due = sum(self.before_each[:number])
+        self._print(max(0, due - self.printed))
 
     def warn(self, text: str) -> None:
         """Forward a removal warning (about the next signature without a MAC ID)."""
-        from ..removal import NO_MAC_ID_WARNING
+        from ...removal import NO_MAC_ID_WARNING
 
         if text == NO_MAC_ID_WARNING and self.no_mac_id:
             self.before(self.no_mac_id.pop(0))
@@ -296,13 +290,11 @@ class _SkippedNotices:
     def finish(self, *, again: bool = False) -> None:
         """Print the warnings the search passes after the last signature; with ``again``, also
         those of the second search DCMTK's ``+ra`` makes once it removed something."""
-        for _ in [*self.pending, *(self.all if again else [])]:
-            self.logger.warning(SKIPPED_WARNING)
-        self.pending = []
+        self._print(self.total - self.printed + (self.total if again else 0))
 
 
 def _remove(doc: _core.Document, opts: DcmsignOptions, logger: DcmtkLogger) -> int:
-    from ..removal import RemovedSignature, remove_all, remove_by_uid
+    from ...removal import RemovedSignature, remove_all, remove_by_uid
 
     numbered = opts.command is Command.REMOVE_ALL
     notices = _SkippedNotices(doc, logger)
@@ -330,84 +322,77 @@ def _remove(doc: _core.Document, opts: DcmsignOptions, logger: DcmtkLogger) -> i
     return ExitCode.NO_ERROR
 
 
-def _fast_verify(
-    doc: _core.Document, opts: DcmsignOptions, hooks: _Hooks, logger: DcmtkLogger
+def _surely_valid(
+    checks: _core.SignatureChecks, opts: DcmsignOptions, hooks: _Hooks, logger: DcmtkLogger
 ) -> int | None:
-    """The verification fast path (no cryptography import): when the engine is sure that every
-    signature is valid, print DCMTK's lines for that outcome; None when it is not sure, or when
-    the options ask for more than the fast path knows (verbose output, profiles, CRLs,
-    certificate directories, required timestamps)."""
+    """When DCMTK's output is already certain (every signature surely valid against the
+    ``+cf``/``+uf`` files, and nothing verbose, no CRL, profile or timestamp requirement that
+    would add to it), print it without loading the chain emulation; else None."""
     if logger.is_enabled(LogLevel.INFO) or opts.crl_verification:
         return None
-    if opts.verification_policy.name not in ("VERIFY_IF_PRESENT", "REQUIRE_SIGNATURE"):
+    if opts.verification_policy not in (VerificationPolicy.IF_PRESENT, VerificationPolicy.REQUIRE):
         return None
-    if opts.timestamp_policy.name == "REQUIRE":
+    if opts.timestamp_policy is TimestampPolicy.REQUIRE:
         return None
-    trusted: list[str] = []
-    untrusted: list[str] = []
+    files: dict[CertificateSource, list[str]] = {
+        CertificateSource.TRUSTED_FILE: [],
+        CertificateSource.UNTRUSTED_FILE: [],
+    }
     for source, path in hooks.sources:
-        if source is CertificateSource.TRUSTED_FILE:
-            trusted.append(path)
-        elif source is CertificateSource.UNTRUSTED_FILE:
-            untrusted.append(path)
-        else:
+        if source not in files:
             return None
-    uids = doc.surely_valid(
-        trusted,
-        untrusted,
+        files[source].append(path)
+    anchors = _core.TrustAnchors(
+        files[CertificateSource.TRUSTED_FILE],
+        files[CertificateSource.UNTRUSTED_FILE],
         der=hooks.key_format is KeyFormat.DER,
-        old_format=opts.old_format,
     )
-    if uids is None:
+    if not checks.surely_valid(anchors):
         return None
-    if not uids:
-        if opts.verification_policy.name == "VERIFY_IF_PRESENT":
-            logger.warning("no signatures found in dataset.")
-            return ExitCode.NO_ERROR
+    if not checks.checks and opts.verification_policy is VerificationPolicy.REQUIRE:
         logger.error("no signatures found although required by the signature verification policy.")
         return ExitCode.NO_SIGNATURES_PRESENT
-    for number, uid in enumerate(uids, 1):
-        logger.warning(f"Signature #{number} UID={uid}")
-        logger.warning("  Signature Verification : OK")
+    from .quick import surely_valid_lines
+
+    for line in surely_valid_lines(checks):
+        logger.warning(line)
     return ExitCode.NO_ERROR
 
 
-def _verify(doc: _core.Document, opts: DcmsignOptions, hooks: _Hooks, logger: DcmtkLogger) -> int:
+def _verify(
+    doc: _core.Document,
+    checks: _core.SignatureChecks | None,
+    opts: DcmsignOptions,
+    hooks: _Hooks,
+    logger: DcmtkLogger,
+) -> int:
     logger.info("verifying all signatures.")
-    fast = _fast_verify(doc, opts, hooks, logger)
-    if fast is not None:
-        return fast
+    if checks is None:
+        checks = doc.check_signatures(old_format=opts.old_format)
+    certain = _surely_valid(checks, opts, hooks, logger)
+    if certain is not None:
+        return certain
 
-    from ..verification import TimestampPolicy, VerificationPolicy, evaluate
-    from .dcmsign_sign import profile_checker
+    from ...verification import evaluate
+    from .sign import profile_checker
 
     store = _trust_store(hooks, opts, logger)
-    policy = VerificationPolicy(_POLICIES[opts.verification_policy.name])
-    signatures, skipped = _digests(doc, opts)
-    containers: list[list[tuple[int, int]]] = []
-    if skipped:
-        from ..location import skipped_signature_containers
-
-        containers = skipped_signature_containers(doc)
     outcome = evaluate(
-        signatures,
-        trust=store,  # type: ignore[arg-type]
-        policy=policy,
-        timestamps=TimestampPolicy(_TIMESTAMP_POLICIES[opts.timestamp_policy.name]),
-        profile_check=profile_checker(doc, policy),
-        skipped=skipped,
+        checks.checks,
+        trust=store,
+        policy=opts.verification_policy,
+        timestamps=opts.timestamp_policy,
+        profile_check=profile_checker(doc, opts.verification_policy),
+        skipped=len(checks.skipped),
     )
-    return print_verification(outcome, logger, containers)
+    return print_verification(outcome, logger)
 
 
-def _digests(doc: _core.Document, opts: DcmsignOptions) -> tuple[list[_core.VerifiedDict], int]:
-    from ..verification import engine_digests
+def run(argv: Sequence[str] | None = None, *, prepared: Prepared | None = None) -> int:
+    """Run ``dcmsign`` with ``argv`` (default: ``sys.argv[1:]``) and return the exit code.
 
-    return engine_digests(doc, old_format=opts.old_format)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``dcmsign`` with ``argv`` (default: ``sys.argv[1:]``) and return the exit code."""
+    ``prepared`` is what a quick path read and judged for the same command line, if anything.
+    """
     args = list(sys.argv[1:] if argv is None else argv)
     prog = os.path.basename(sys.argv[0]) if argv is None and sys.argv else "dcmsign"
     logger = DcmtkLogger()
@@ -420,7 +405,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if isinstance(parsed, int):
         return parsed
     try:
-        return int(_run(parsed, hooks, logger))
+        return int(_execute(parsed, hooks, logger, prepared))
     except DicomSignError as exc:
         logger.fatal(exc.message)
         return int(exc.exit_code)
@@ -429,7 +414,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return int(ExitCode.CANNOT_WRITE_OUTPUT_FILE)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

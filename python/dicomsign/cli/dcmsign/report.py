@@ -6,17 +6,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from .. import _core
-from ..exitcodes import ExitCode
-from ..location import visiting_key
-from ..log import DcmtkLogger, LogLevel
-from ..tags import format_tag
+from ... import _core
+from ...exitcodes import ExitCode
+from ...log import DcmtkLogger, LogLevel
+from ...tags import format_tag
 
 if TYPE_CHECKING:
     from cryptography import x509
 
-    from ..removal import RemovedSignature
-    from ..verification import Check, Outcome
+    from ...removal import RemovedSignature
+    from ...verification import Check, Verification
 
 __all__ = ["SKIPPED_WARNING", "print_removed", "print_verification"]
 
@@ -35,7 +34,7 @@ def _xfer_text(uid: str | None) -> str:
 
 
 def _certificate_lines(cert: x509.Certificate | None) -> list[str]:
-    from .. import keys
+    from ... import keys
 
     if cert is None or keys.key_type(cert) is keys.KeyType.NONE:
         return ["      none"]
@@ -52,35 +51,29 @@ def _certificate_lines(cert: x509.Certificate | None) -> list[str]:
 
 
 def _details(check: Check) -> list[str]:
-    raw = check.raw
-    info = check.info
-    lines = [f"{_label('Location', True)}{raw['location']}"]
-    lines.append(
-        f"{_label('MAC ID', True)}{raw['mac_id'] if raw['mac_id'] is not None else '(unknown)'}"
-    )
-    has_mac = raw["has_mac"]
-    lines.append(
-        f"{_label('MAC algorithm', True)}{(raw['mac_algorithm'] if has_mac else None) or '(unknown)'}"
-    )
+    sig = check.verdict.signature
+    mac_id = sig.mac_id if sig.mac_id is not None else "(unknown)"
+    lines = [f"{_label('Location', True)}{sig.location}", f"{_label('MAC ID', True)}{mac_id}"]
+    has_mac = sig.has_mac
+    algorithm = (sig.mac_algorithm if has_mac else None) or "(unknown)"
+    lines.append(f"{_label('MAC algorithm', True)}{algorithm}")
     lines.append(
         f"{_label('MAC calculation xfer syntax', True)}"
-        f"{_xfer_text(raw['mac_transfer_syntax'] if has_mac else None)}"
+        f"{_xfer_text(sig.mac_transfer_syntax if has_mac else None)}"
     )
-    if has_mac and raw["tags"] is not None:
+    if has_mac and sig.tags is not None:
         lines.append(_label("Data elements signed", True).rstrip(" "))
-        lines.extend(f"      {format_tag(t)} {_core.tag_name(t)}" for t in raw["tags"])
+        lines.extend(f"      {format_tag(t)} {_core.tag_name(t)}" for t in sig.tags)
     else:
         lines.append(f"{_label('Data elements signed', True)}(unknown)")
-    lines.append(f"{_label('Signature date/time', True)}{raw['datetime'] or '(unknown)'}")
-    if raw["purpose"] is None:
+    lines.append(f"{_label('Signature date/time', True)}{sig.datetime or '(unknown)'}")
+    if sig.purpose is None:
         purpose = "(not specified)"
     else:
-        purpose = (
-            f"{raw['purpose_meaning'] or ''} ({raw['purpose']}, {raw['purpose_scheme'] or ''})"
-        )
+        purpose = f"{sig.purpose_meaning or ''} ({sig.purpose}, {sig.purpose_scheme or ''})"
     lines.append(f"{_label('Signature purpose', True)}{purpose}")
     lines.append(_label("Certificate of signer", True))
-    lines.extend(_certificate_lines(info.certificate))
+    lines.extend(_certificate_lines(check.info.certificate))
     return lines
 
 
@@ -90,23 +83,18 @@ SKIPPED_WARNING = (
 )
 
 
-def print_verification(
-    outcome: Outcome,
-    logger: DcmtkLogger,
-    skipped: Sequence[Sequence[tuple[int, int]]] = (),
-) -> int:
+def print_verification(outcome: Verification, logger: DcmtkLogger) -> int:
     """Print what DCMTK prints while verifying and return the exit code.
 
-    ``skipped`` are the containers of the Digital Signatures Sequences inside Original
-    Attributes Sequence (:func:`dicomsign.location.skipped_signature_containers`): each one's
-    warning is printed where DCMTK's search passes it, between the signatures.
+    The warning about each Digital Signatures Sequence inside Original Attributes Sequence is
+    printed where DCMTK's search passes it, between the signatures.
     """
     verbose = logger.is_enabled(LogLevel.INFO)
-    pending = [visiting_key(container) for container in skipped]
+    pending = outcome.report.skipped
     for check in outcome.checks:
-        key = visiting_key(check.info.container)
-        while pending and pending[0] < key:
-            pending.pop(0)
+        before = check.verdict.signature.skipped_before
+        pending -= before
+        for _ in range(before):
             logger.warning(SKIPPED_WARNING)
         for warning in check.warnings:
             logger.warning(warning)
@@ -123,7 +111,7 @@ def print_verification(
                 LogLevel.WARN if level == "W" else LogLevel.INFO,
                 _label("Certified timestamp", verbose) + text,
             )
-    for _ in pending:
+    for _ in range(pending):
         logger.warning(SKIPPED_WARNING)
     report = outcome.report
     if not report.signatures:

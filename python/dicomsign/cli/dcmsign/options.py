@@ -2,7 +2,7 @@
 
 Entry point
 -----------
-:func:`parse_dcmsign_args` turns the arguments (without the program name) into a frozen
+:func:`parse_dcmsign_args` turns the arguments (without the program name) into a
 :class:`DcmsignOptions`, or handles the invocation completely and returns an exit code::
 
     result = parse_dcmsign_args(sys.argv[1:], prog=sys.argv[0])
@@ -15,8 +15,8 @@ It writes what DCMTK writes, on the same stream: the usage text on stdout for no
 program header plus ``error: <message>`` on stderr (exit 1, nothing at all in quiet mode),
 and log lines (``I: calling ...`` for ``--arguments``, the ``+pa`` warning, ``F: unknown
 attribute tag ...``, the ``D:`` identifier) through the logger. :func:`evaluate_dcmsign_args`
-is the same without the writing: it raises :class:`~dicomsign.cli.cmdline.ApplicationExit` or
-:class:`~dicomsign.cli.cmdline.CommandLineFailure` (a
+is the same without the writing: it raises :class:`~dicomsign.cli.dcmsign.cmdline.ApplicationExit` or
+:class:`~dicomsign.cli.dcmsign.cmdline.CommandLineFailure` (a
 :class:`~dicomsign.exceptions.CommandLineError`) carrying the exact texts and exit code.
 
 DCMTK semantics reproduced
@@ -80,12 +80,22 @@ import platform
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TextIO
+from typing import TextIO, TypeVar
 
-from ..exitcodes import ExitCode
-from ..log import DcmtkLogger, LogLevel, parse_log_level
-from ..purposes import SignaturePurpose, purpose_list_text
-from ..tags import parse_tag_argument
+from ...exitcodes import ExitCode
+from ...log import DcmtkLogger, LogLevel, parse_log_level
+from ...purposes import SignaturePurpose, purpose_list_text
+from ...tags import parse_tag_argument
+from ...vocabulary import (
+    MacAlgorithm,
+    Profile,
+    ReadMode,
+    ReadTransferSyntax,
+    TimestampPolicy,
+    VerificationPolicy,
+    WriteTransferSyntax,
+)
+from . import table
 from .cmdline import (
     ApplicationExit,
     CommandLineFailure,
@@ -104,14 +114,7 @@ __all__ = [
     "DcmsignOptions",
     "DcmsignParseHooks",
     "KeyFormat",
-    "MacAlgorithm",
     "PasswordMode",
-    "Profile",
-    "ReadMode",
-    "ReadTransferSyntax",
-    "TimestampPolicy",
-    "VerificationPolicy",
-    "WriteTransferSyntax",
     "build_dcmsign_spec",
     "default_version",
     "evaluate_dcmsign_args",
@@ -123,8 +126,6 @@ APPLICATION_NAME = "dcmsign"
 APPLICATION_ABSTRACT = "Sign and Verify DICOM Files"
 #: Release date printed in the header; passed in by the caller when it knows better.
 RELEASE_DATE = "2026-11-24"
-_LONGCOL = 21
-_SHORTCOL = 4
 _SIGN_OR_SIGN_ITEM = "--sign or --sign-item"
 _AUTH_PROFILE_WARNING = (
     "The Authorization RSA Digital Signature Profile requires that any\n"
@@ -146,77 +147,11 @@ class Command(Enum):
     REMOVE_ALL = "remove-all"
 
 
-class ReadMode(Enum):
-    """Input file format: ``+f`` (default), ``+fo``, ``-f``."""
-
-    AUTO = "file or dataset"
-    FILE_ONLY = "file only"
-    DATASET = "dataset"
-
-
-class ReadTransferSyntax(Enum):
-    """Input transfer syntax: ``-t=`` (default), ``-te``, ``-tb``, ``-ti`` (``-td`` is a flag)."""
-
-    AUTO = "auto"
-    LITTLE_ENDIAN_EXPLICIT = "little explicit"
-    BIG_ENDIAN_EXPLICIT = "big explicit"
-    LITTLE_ENDIAN_IMPLICIT = "little implicit"
-
-
-class WriteTransferSyntax(Enum):
-    """Output transfer syntax: ``+t=`` (default), ``+te``, ``+tb``, ``+ti``."""
-
-    SAME = "same"
-    LITTLE_ENDIAN_EXPLICIT = "little explicit"
-    BIG_ENDIAN_EXPLICIT = "big explicit"
-    LITTLE_ENDIAN_IMPLICIT = "little implicit"
-
-
 class KeyFormat(Enum):
     """Key and certificate file format: ``-pem`` (default) or ``-der``."""
 
     PEM = "PEM"
     DER = "DER"
-
-
-class MacAlgorithm(Enum):
-    """MAC (hash) algorithm; the values are DCMTK's MAC Algorithm (0400,0015) terms."""
-
-    RIPEMD160 = "RIPEMD160"
-    SHA1 = "SHA1"
-    MD5 = "MD5"
-    SHA256 = "SHA256"
-    SHA384 = "SHA384"
-    SHA512 = "SHA512"
-
-
-class Profile(Enum):
-    """Signature profile: ``-pf`` (default), ``+pb``, ``+pc``, ``+pa``, ``+pr``, ``+pv``."""
-
-    NONE = "none"
-    BASE_RSA = "base RSA"
-    CREATOR_RSA = "creator RSA"
-    AUTHORIZATION_RSA = "authorization RSA"
-    SR_RSA = "SR RSA"
-    SR_RSA_VERIFICATION = "SR RSA verification"
-
-
-class VerificationPolicy(Enum):
-    """Signature verification policy: ``+rv`` (default), ``+rg``, ``+rc``, ``+ru``, ``+rs``."""
-
-    VERIFY_IF_PRESENT = "verify if present"
-    REQUIRE_SIGNATURE = "require signature"
-    REQUIRE_CREATOR_RSA = "require creator RSA"
-    REQUIRE_AUTHORIZATION_RSA = "require authorization RSA"
-    REQUIRE_SR_RSA = "require SR RSA"
-
-
-class TimestampPolicy(Enum):
-    """Timestamp verification policy: ``+tv`` (default), ``-tv``, ``+tr``."""
-
-    VERIFY_IF_PRESENT = "verify if present"
-    IGNORE = "ignore"
-    REQUIRE = "require"
 
 
 class PasswordMode(Enum):
@@ -236,9 +171,10 @@ class CertificateSource(Enum):
     CRL_FILE = "+cr"
 
 
-@dataclass(frozen=True)
+@dataclass
 class DcmsignOptions:
-    """Everything a ``dcmsign`` command line asks for, typed (see the module docstring).
+    """Everything a ``dcmsign`` command line asks for, typed (see the module docstring); the
+    evaluator fills it in as it reads the options.
 
     Values that DCMTK keeps from commands given further left are kept too (e.g. ``key_file``
     with ``command`` ``REMOVE_ALL``); ``ts_*`` describe DCMTK's timestamp object, which exists
@@ -258,8 +194,8 @@ class DcmsignOptions:
     convert_un: bool = False
     key_format: KeyFormat = KeyFormat.PEM
     old_format: bool = False
-    verification_policy: VerificationPolicy = VerificationPolicy.VERIFY_IF_PRESENT
-    timestamp_policy: TimestampPolicy = TimestampPolicy.VERIFY_IF_PRESENT
+    verification_policy: VerificationPolicy = VerificationPolicy.IF_PRESENT
+    timestamp_policy: TimestampPolicy = TimestampPolicy.VERIFY
     trusted_certificate_files: tuple[str, ...] = ()
     untrusted_certificate_files: tuple[str, ...] = ()
     trusted_certificate_directories: tuple[str, ...] = ()
@@ -270,7 +206,7 @@ class DcmsignOptions:
     profile: Profile = Profile.NONE
     mac: MacAlgorithm = MacAlgorithm.RIPEMD160
     purpose: SignaturePurpose | None = None
-    tags: tuple[int, ...] = ()
+    tags: Sequence[int] = ()
     tag_file: str | None = None
     tag_file_tags: tuple[int, ...] | None = None
     ts_query_file: str | None = None
@@ -286,6 +222,19 @@ class DcmsignOptions:
     log_level: LogLevel = LogLevel.WARN
     log_config_file: str | None = None
 
+    def add_certificate_source(self, source: CertificateSource, path: str) -> None:
+        """Record a ``+cf``/``+uf``/``+cd``/``+cr`` value; DCMTK reads them right to left, so
+        each is put first."""
+        name = _SOURCE_FIELDS[source]
+        setattr(self, name, (path, *getattr(self, name)))
+
+    @property
+    def read_transfer_syntax_effective(self) -> ReadTransferSyntax:
+        """The transfer syntax choice to read with: ``-td`` (detect) overrides the others."""
+        if self.read_transfer_syntax_detect:
+            return ReadTransferSyntax.DETECT
+        return self.read_transfer_syntax
+
     @property
     def crl_verification(self) -> bool:
         """Whether CRLs are checked: ``+cl``, implied by any ``+cr``."""
@@ -295,6 +244,14 @@ class DcmsignOptions:
     def creates_timestamp_query(self) -> bool:
         """Whether signing also writes a timestamp query and UID file (``+ts``)."""
         return self.command in (Command.SIGN, Command.SIGN_ITEM) and self.ts_query_file is not None
+
+
+_SOURCE_FIELDS = {
+    CertificateSource.TRUSTED_FILE: "trusted_certificate_files",
+    CertificateSource.UNTRUSTED_FILE: "untrusted_certificate_files",
+    CertificateSource.TRUSTED_DIRECTORY: "trusted_certificate_directories",
+    CertificateSource.CRL_FILE: "crl_files",
+}
 
 
 class DcmsignParseHooks:
@@ -333,7 +290,7 @@ class DcmsignParseHooks:
 
 def default_version() -> str:
     """The dicomsign version (single-sourced from Cargo.toml through the extension)."""
-    from .._core import __version__
+    from ..._core import __version__
 
     return __version__
 
@@ -379,242 +336,25 @@ def _external_libraries_text() -> str:
 def build_dcmsign_spec() -> CommandLineSpec:
     """Return dcmsign 3.6.7's option table (its ``-h`` text, byte for byte)."""
     spec = CommandLineSpec(
-        long_column=_LONGCOL, short_column=_SHORTCOL, param_column=_LONGCOL + _SHORTCOL + 4
+        long_column=table.LONG_COLUMN,
+        short_column=table.SHORT_COLUMN,
+        param_column=table.LONG_COLUMN + table.SHORT_COLUMN + 4,
     )
-    spec.add_param("dcmfile-in", "DICOM input filename to be processed")
-    spec.add_param("dcmfile-out", "DICOM output filename", optional=True)
-    opt = spec.add_option
-
-    spec.add_group("general options:", _LONGCOL, _SHORTCOL + 2)
-    opt("--help", "-h", description="print this help text and exit", exclusive=True)
-    opt("--version", description="print version information and exit", exclusive=True)
-    opt("--arguments", description="print expanded command line arguments")
-    opt("--quiet", "-q", description="quiet mode, print no warnings and errors")
-    opt("--verbose", "-v", description="verbose mode, print processing details")
-    opt("--debug", "-d", description="debug mode, print debug information")
-    opt(
-        "--log-level",
-        "-ll",
-        values=1,
-        value_description="[l]evel: string constant",
-        description="(fatal, error, warn, info, debug, trace)\nuse level l for the logger",
-    )
-    opt(
-        "--log-config",
-        "-lc",
-        values=1,
-        value_description="[f]ilename: string",
-        description="use config file f for the logger",
-    )
-    spec.add_group("input options:")
-    spec.add_subgroup("input file format:")
-    opt("--read-file", "+f", description="read file format or data set (default)")
-    opt("--read-file-only", "+fo", description="read file format only")
-    opt("--read-dataset", "-f", description="read data set without file meta information")
-    spec.add_subgroup("input transfer syntax:", _LONGCOL, _SHORTCOL)
-    opt("--read-xfer-auto", "-t=", description="use TS recognition (default)")
-    opt("--read-xfer-detect", "-td", description="ignore TS specified in the file meta header")
-    opt("--read-xfer-little", "-te", description="read with explicit VR little endian TS")
-    opt("--read-xfer-big", "-tb", description="read with explicit VR big endian TS")
-    opt("--read-xfer-implicit", "-ti", description="read with implicit VR little endian TS")
-    spec.add_subgroup("handling of defined length UN elements:")
-    opt("--retain-un", "-uc", description="retain elements as UN (default)")
-    opt("--convert-un", "+uc", description="convert to real VR if known")
-
-    spec.add_group("signature commands:", _LONGCOL, _SHORTCOL + 2)
-    opt("--verify", description="verify all signatures (default)")
-    opt(
-        "--sign",
-        "+s",
-        values=2,
-        value_description="[p]rivate key file, [c]ertificate file: string",
-        description="create signature in main object",
-    )
-    opt(
-        "--sign-item",
-        "+si",
-        values=3,
-        value_description="[k]eyfile, [c]ertfile, [i]tem location: string",
-        description="create signature in sequence item",
-    )
-    opt(
-        "--insert-timestamp",
-        "+t",
-        values=3,
-        value_description="ts[q]file, ts[r]file [u]idfile: string",
-        description="insert certified timestamp from ts response r\n"
-        "from timestamp query q at signature UID u",
-    )
-    opt(
-        "--remove",
-        "+r",
-        values=1,
-        value_description="[s]ignature UID: string",
-        description="remove signature",
-    )
-    opt("--remove-all", "+ra", description="remove all signatures from data set")
-
-    spec.add_group("general signature options:")
-    spec.add_subgroup("key and certificate file format:")
-    opt("--pem-keys", "-pem", description="read keys/certificates as PEM file (default)")
-    opt("--der-keys", "-der", description="read keys/certificates as DER file")
-    spec.add_subgroup("signature format:")
-    opt("--format-new", "-fn", description="use correct DICOM signature format (default)")
-    opt("--format-old", "-fo", description="use old (pre-3.5.4) DCMTK signature format")
-
-    spec.add_group("signature verification options (only with --verify):")
-    spec.add_subgroup("signature verification:")
-    opt(
-        "--verify-if-present",
-        "+rv",
-        description="verify signatures if present, pass otherwise\n(default)",
-    )
-    opt("--require-sig", "+rg", description="fail if no signature at all is present")
-    opt("--require-creator", "+rc", description="fail if no creator RSA signature is present")
-    opt("--require-auth", "+ru", description="fail if no auth RSA signature is present")
-    opt("--require-sr", "+rs", description="fail if no SR RSA signature is present")
-    spec.add_subgroup("timestamp verification:")
-    opt("--verify-ts", "+tv", description="verify certified timestamp if present (default)")
-    opt("--ignore-ts", "-tv", description="ignore certified timestamps")
-    opt("--require-ts", "+tr", description="fail if no certified timestamp is present")
-    spec.add_subgroup("certification authority:")
-    opt(
-        "--add-cert-file",
-        "+cf",
-        values=1,
-        value_description="[f]ilename: string",
-        description="add trusted certificate file to cert store",
-    )
-    opt(
-        "--add-ucert-file",
-        "+uf",
-        values=1,
-        value_description="[f]ilename: string",
-        description="add untrusted intermediate certificate file",
-    )
-    opt(
-        "--add-cert-dir",
-        "+cd",
-        values=1,
-        value_description="[d]irectory: string",
-        description="add certificates in d to cert store",
-    )
-    opt(
-        "--add-crl-file",
-        "+cr",
-        values=1,
-        value_description="[f]ilename: string",
-        description="add certificate revocation list file\n(implies --enable-crl-vfy)",
-    )
-    opt("--enable-crl-vfy", "+cl", description="enable CRL verification")
-
-    spec.add_group("signature creation options (only with --sign or --sign-item):")
-    spec.add_subgroup("private key password:")
-    opt("--std-passwd", "+ps", description="prompt user to type password on stdin (default)")
-    opt(
-        "--use-passwd",
-        "+pw",
-        values=1,
-        value_description="[p]assword: string ",
-        description="use specified password",
-    )
-    opt("--null-passwd", "-pw", description="use empty string as password")
-    spec.add_subgroup("digital signature profile:")
-    opt("--profile-none", "-pf", description="don't enforce any signature profile (default)")
-    opt("--profile-base", "+pb", description="enforce base RSA signature profile")
-    opt("--profile-creator", "+pc", description="enforce creator RSA signature profile")
-    opt("--profile-auth", "+pa", description="enforce authorization signature profile")
-    opt("--profile-sr", "+pr", description="enforce SR RSA signature profile")
-    opt("--profile-srv", "+pv", description="enforce SR RSA signature profile (verification)")
-    spec.add_subgroup("MAC algorithm:")
-    opt("--mac-ripemd160", "+mr", description="use RIPEMD 160 (default)")
-    opt("--mac-sha1", "+ms", description="use SHA-1 (not recommended)")
-    opt("--mac-md5", "+mm", description="use MD5 (not recommended)")
-    opt("--mac-sha256", "+m2", description="use SHA-256")
-    opt("--mac-sha384", "+m3", description="use SHA-384")
-    opt("--mac-sha512", "+m5", description="use SHA-512")
-    spec.add_subgroup("signature purpose:")
-    opt(
-        "--list-purposes",
-        "+lp",
-        description="show list of signature purpose codes and exit",
-        exclusive=True,
-    )
-    opt("--no-sig-purpose", "-sp", description="do not add signature purpose (default)")
-    opt(
-        "--sig-purpose",
-        "+sp",
-        values=1,
-        value_description="[p]urpose code: integer (1..18)",
-        description="add digital signature purpose code p",
-    )
-    spec.add_subgroup("tag selection:")
-    opt(
-        "--tag",
-        "-t",
-        values=1,
-        value_description='[t]ag: "gggg,eeee" or dictionary name',
-        description="sign only specified tag\n(this option can be specified multiple times)",
-    )
-    opt(
-        "--tag-file",
-        "-tf",
-        values=1,
-        value_description="[f]ilename: string",
-        description="read list of tags from text file",
-    )
-
-    spec.add_group("timestamp creation options (only with --sign or --sign-item):")
-    spec.add_subgroup("timestamp creation:")
-    opt("--timestamp-off", "-ts", description="do not create timestamp (default)")
-    opt(
-        "--timestamp-file",
-        "+ts",
-        values=2,
-        value_description="[t]sq-filename, [u]id-filename: string",
-        description="create timestamp query file t and uid file u",
-    )
-    spec.add_subgroup("timestamp MAC algorithm (only with --timestamp-file):")
-    opt("--ts-mac-sha256", "+tm2", description="use SHA-256 (default)")
-    opt("--ts-mac-sha384", "+tm3", description="use SHA-384")
-    opt("--ts-mac-sha512", "+tm5", description="use SHA-512")
-    opt("--ts-mac-ripemd160", "+tmr", description="use RIPEMD 160")
-    opt("--ts-mac-sha1", "+tms", description="use SHA-1 (not recommended)")
-    opt("--ts-mac-md5", "+tmm", description="use MD5 (not recommended)")
-    spec.add_subgroup("timestamp query nonce options (only with --timestamp-file):")
-    opt("--ts-use-nonce", "+tn", description="include random nonce (default)")
-    opt("--ts-no-nonce", "-tn", description="do not include nonce")
-    spec.add_subgroup("timestamp certificate inclusion options (only with --timestamp-file):")
-    opt("--ts-request-cert", "+tc", description="request TSA certificate in timestamp (default)")
-    opt("--ts-no-cert", "-tc", description="do not request TSA certificate in timestamp")
-    spec.add_subgroup("timestamp policy options (only with --timestamp-file):")
-    opt("--ts-no-policy", "-tp", description="do not specify ts policy (default)")
-    opt(
-        "--ts-policy",
-        "+tp",
-        values=1,
-        value_description="[p]olicy-OID: string",
-        description="request timestamp policy p",
-    )
-
-    spec.add_group("output options:")
-    spec.add_subgroup("output transfer syntax:")
-    opt("--write-xfer-same", "+t=", description="write with same TS as input (default)")
-    opt("--write-xfer-little", "+te", description="write with explicit VR little endian TS")
-    opt("--write-xfer-big", "+tb", description="write with explicit VR big endian TS")
-    opt("--write-xfer-implicit", "+ti", description="write with implicit VR little endian TS")
-    spec.add_subgroup("length encoding in sequences and items:")
-    opt("--length-explicit", "+e", description="write with explicit lengths (default)")
-    opt("--length-undefined", "-e", description="write with undefined lengths")
-    spec.add_subgroup("other output options:")
-    opt(
-        "--dump",
-        "+d",
-        values=1,
-        value_description="[f]ilename: string",
-        description="dump byte stream fed into the MAC codec to file\n"
-        "(only with --sign or --sign-item)",
-    )
+    for name, description, optional in table.PARAMS:
+        spec.add_param(name, description, optional=optional)
+    for entry in table.OPTIONS:
+        if isinstance(entry, table.Section):
+            add = spec.add_subgroup if entry.subgroup else spec.add_group
+            add(entry.title, entry.long_cols, entry.short_cols)
+        else:
+            spec.add_option(
+                entry.long,
+                entry.short,
+                values=entry.values,
+                value_description=entry.value_description,
+                description=entry.description,
+                exclusive=entry.exclusive,
+            )
     return spec
 
 
@@ -655,60 +395,6 @@ def _log_config_level(app: ConsoleApplication, path: str) -> LogLevel:
 
 # -- evaluation -------------------------------------------------------------------------------
 
-_MACS = (
-    ("--mac-ripemd160", MacAlgorithm.RIPEMD160),
-    ("--mac-sha1", MacAlgorithm.SHA1),
-    ("--mac-md5", MacAlgorithm.MD5),
-    ("--mac-sha256", MacAlgorithm.SHA256),
-    ("--mac-sha384", MacAlgorithm.SHA384),
-    ("--mac-sha512", MacAlgorithm.SHA512),
-)
-_TS_MACS = (
-    ("--ts-mac-sha256", MacAlgorithm.SHA256),
-    ("--ts-mac-sha384", MacAlgorithm.SHA384),
-    ("--ts-mac-sha512", MacAlgorithm.SHA512),
-    ("--ts-mac-ripemd160", MacAlgorithm.RIPEMD160),
-    ("--ts-mac-sha1", MacAlgorithm.SHA1),
-    ("--ts-mac-md5", MacAlgorithm.MD5),
-)
-_VERIFICATION_POLICIES = (
-    ("--verify-if-present", VerificationPolicy.VERIFY_IF_PRESENT),
-    ("--require-sig", VerificationPolicy.REQUIRE_SIGNATURE),
-    ("--require-creator", VerificationPolicy.REQUIRE_CREATOR_RSA),
-    ("--require-auth", VerificationPolicy.REQUIRE_AUTHORIZATION_RSA),
-    ("--require-sr", VerificationPolicy.REQUIRE_SR_RSA),
-)
-_TIMESTAMP_POLICIES = (
-    ("--verify-ts", TimestampPolicy.VERIFY_IF_PRESENT),
-    ("--ignore-ts", TimestampPolicy.IGNORE),
-    ("--require-ts", TimestampPolicy.REQUIRE),
-)
-_PROFILES = (
-    ("--profile-none", Profile.NONE, _SIGN_OR_SIGN_ITEM),
-    ("--profile-base", Profile.BASE_RSA, _SIGN_OR_SIGN_ITEM),
-    ("--profile-creator", Profile.CREATOR_RSA, "--sign"),
-    ("--profile-auth", Profile.AUTHORIZATION_RSA, "--sign"),
-    ("--profile-sr", Profile.SR_RSA, "--sign"),
-    ("--profile-srv", Profile.SR_RSA_VERIFICATION, "--sign"),
-)
-_READ_XFERS = (
-    ("--read-xfer-little", ReadTransferSyntax.LITTLE_ENDIAN_EXPLICIT),
-    ("--read-xfer-big", ReadTransferSyntax.BIG_ENDIAN_EXPLICIT),
-    ("--read-xfer-implicit", ReadTransferSyntax.LITTLE_ENDIAN_IMPLICIT),
-)
-_WRITE_XFERS = (
-    ("--write-xfer-same", WriteTransferSyntax.SAME),
-    ("--write-xfer-little", WriteTransferSyntax.LITTLE_ENDIAN_EXPLICIT),
-    ("--write-xfer-big", WriteTransferSyntax.BIG_ENDIAN_EXPLICIT),
-    ("--write-xfer-implicit", WriteTransferSyntax.LITTLE_ENDIAN_IMPLICIT),
-)
-_CERTIFICATE_SOURCES = (
-    ("--add-cert-file", CertificateSource.TRUSTED_FILE),
-    ("--add-ucert-file", CertificateSource.UNTRUSTED_FILE),
-    ("--add-cert-dir", CertificateSource.TRUSTED_DIRECTORY),
-    ("--add-crl-file", CertificateSource.CRL_FILE),
-)
-
 
 class _Evaluator:
     """Evaluates a parsed command line in the order of DCMTK's ``dcmsign.cc``."""
@@ -726,46 +412,10 @@ class _Evaluator:
         self.logger = logger
         self.hooks = hooks
         self.prog = prog
-        self.input_file = cmd.get_param(1)
-        self.output_file = cmd.get_param(2) if cmd.param_count > 1 else None
-        self.log_level = LogLevel.WARN
-        self.log_config_file: str | None = None
-        self.read_mode = ReadMode.AUTO
-        self.read_xfer = ReadTransferSyntax.AUTO
-        self.read_xfer_detect = False
-        self.convert_un = False
-        self.command = Command.VERIFY
-        self.key_file: str | None = None
-        self.certificate_file: str | None = None
-        self.item_location: str | None = None
-        self.signature_uid: str | None = None
-        self.key_format = KeyFormat.PEM
-        self.verification_policy = VerificationPolicy.VERIFY_IF_PRESENT
-        self.timestamp_policy = TimestampPolicy.VERIFY_IF_PRESENT
-        self.certificate_sources: dict[CertificateSource, list[str]] = {
-            source: [] for _, source in _CERTIFICATE_SOURCES
-        }
-        self.crl_verification_option = False
-        self.password_mode = PasswordMode.PROMPT
-        self.password: str | None = None
-        self.profile = Profile.NONE
-        self.mac = MacAlgorithm.RIPEMD160
-        self.purpose: SignaturePurpose | None = None
-        self.tags: list[int] = []
-        self.tag_file: str | None = None
-        self.tag_file_tags: tuple[int, ...] | None = None
-        self.old_format = False
-        # DCMTK's SiTimeStampFS object: exists when ts_query_file is not None.
-        self.ts_query_file: str | None = None
-        self.ts_response_file: str | None = None
-        self.ts_uid_file: str | None = None
-        self.ts_mac = MacAlgorithm.SHA256
-        self.ts_nonce = True
-        self.ts_request_certificate = True
-        self.ts_policy_oid: str | None = None
-        self.write_xfer = WriteTransferSyntax.SAME
-        self.explicit_length = True
-        self.dump_file: str | None = None
+        self.o = DcmsignOptions(
+            input_file=cmd.get_param(1),
+            output_file=cmd.get_param(2) if cmd.param_count > 1 else None,
+        )
 
     # helpers ---------------------------------------------------------------------------------
 
@@ -775,18 +425,18 @@ class _Evaluator:
         return text
 
     def is_signing(self) -> bool:
-        return self.command in (Command.SIGN, Command.SIGN_ITEM)
+        return self.o.command in (Command.SIGN, Command.SIGN_ITEM)
 
     def require_output(self, option: str) -> None:
-        if self.output_file is None:
+        if self.o.output_file is None:
             self.app.print_error(f"parameter dcmfile-out required for {option}")
 
     def new_timestamp(self, query: str, response: str | None, uid: str) -> None:
-        self.ts_query_file, self.ts_response_file, self.ts_uid_file = query, response, uid
-        self.ts_mac = MacAlgorithm.SHA256
-        self.ts_nonce = True
-        self.ts_request_certificate = True
-        self.ts_policy_oid = None
+        self.o.ts_query_file, self.o.ts_response_file, self.o.ts_uid_file = query, response, uid
+        self.o.ts_mac = MacAlgorithm.SHA256
+        self.o.ts_nonce = True
+        self.o.ts_request_certificate = True
+        self.o.ts_policy_oid = None
 
     # steps -----------------------------------------------------------------------------------
 
@@ -827,15 +477,15 @@ class _Evaluator:
             conflict = flag_level is not None
             app.check_conflict("--log-config", "--verbose, --debug or --quiet", conflict)
             app.check_conflict("--log-config", "--log-level", explicit_level is not None)
-            self.log_config_file = self.value()
-            level = _log_config_level(app, self.log_config_file)
+            self.o.log_config_file = self.value()
+            level = _log_config_level(app, self.o.log_config_file)
         if cmd.find_option("--arguments"):
             self.print_arguments()
-        self.logger.level = self.log_level = level
-        if self.log_config_file is not None:
+        self.logger.level = self.o.log_level = level
+        if self.o.log_config_file is not None:
             self.logger.warning(
                 f"--log-config: only the root logger level is taken from "
-                f"'{self.log_config_file}'; appenders, layouts and logger-specific settings "
+                f"'{self.o.log_config_file}'; appenders, layouts and logger-specific settings "
                 "are not supported"
             )
         if not self.logger.is_enabled(LogLevel.ERROR):
@@ -856,99 +506,102 @@ class _Evaluator:
         cmd = self.cmd
         cmd.begin_option_block()
         if cmd.find_option("--read-file"):
-            self.read_mode = ReadMode.AUTO
+            self.o.read_mode = ReadMode.AUTO
         if cmd.find_option("--read-file-only"):
-            self.read_mode = ReadMode.FILE_ONLY
+            self.o.read_mode = ReadMode.FILE_ONLY
         if cmd.find_option("--read-dataset"):
-            self.read_mode = ReadMode.DATASET
+            self.o.read_mode = ReadMode.DATASET
         cmd.end_option_block()
         cmd.begin_option_block()
         if cmd.find_option("--read-xfer-auto"):
-            self.read_xfer = ReadTransferSyntax.AUTO
+            self.o.read_transfer_syntax = ReadTransferSyntax.AUTO
         if cmd.find_option("--read-xfer-detect"):
-            self.read_xfer_detect = True
-        for option, xfer in _READ_XFERS:
-            if cmd.find_option(option):
-                dataset = self.read_mode is ReadMode.DATASET
-                self.app.check_dependence(option, "--read-dataset", dataset)
-                self.read_xfer = xfer
+            self.o.read_transfer_syntax_detect = True
+        for option in table.family("read-xfer"):
+            if option.meaning in (ReadTransferSyntax.AUTO, ReadTransferSyntax.DETECT):
+                continue
+            if cmd.find_option(option.long):
+                dataset = self.o.read_mode is ReadMode.DATASET
+                self.app.check_dependence(option.long, "--read-dataset", dataset)
+                self.o.read_transfer_syntax = _meaning(option, ReadTransferSyntax)
         cmd.end_option_block()
         cmd.begin_option_block()
         if cmd.find_option("--retain-un"):
-            self.convert_un = False
+            self.o.convert_un = False
         if cmd.find_option("--convert-un"):
-            self.convert_un = True
+            self.o.convert_un = True
         cmd.end_option_block()
 
     def commands(self) -> None:
         cmd = self.cmd
         cmd.begin_option_block()
         if cmd.find_option("--verify"):
-            self.command = Command.VERIFY
+            self.o.command = Command.VERIFY
         if cmd.find_option("--sign"):
-            self.command = Command.SIGN
+            self.o.command = Command.SIGN
             self.require_output("--sign")
-            self.key_file = self.value()
-            self.certificate_file = self.value()
+            self.o.key_file = self.value()
+            self.o.certificate_file = self.value()
         if cmd.find_option("--sign-item"):
-            self.command = Command.SIGN_ITEM
+            self.o.command = Command.SIGN_ITEM
             self.require_output("--sign-item")
-            self.key_file = self.value()
-            self.certificate_file = self.value()
-            self.item_location = self.value()
+            self.o.key_file = self.value()
+            self.o.certificate_file = self.value()
+            self.o.item_location = self.value()
         if cmd.find_option("--insert-timestamp"):
-            self.command = Command.INSERT_TIMESTAMP
+            self.o.command = Command.INSERT_TIMESTAMP
             self.require_output("--insert-timestamp")
             query, response, uid = self.value(), self.value(), self.value()
             self.new_timestamp(query, response, uid)
         if cmd.find_option("--remove"):
-            self.command = Command.REMOVE
+            self.o.command = Command.REMOVE
             self.require_output("--remove")
-            self.signature_uid = self.value()
+            self.o.signature_uid = self.value()
         if cmd.find_option("--remove-all"):
-            self.command = Command.REMOVE_ALL
+            self.o.command = Command.REMOVE_ALL
             self.require_output("--remove-all")
         cmd.end_option_block()
-        if self.command is Command.VERIFY and self.output_file is not None:
+        if self.o.command is Command.VERIFY and self.o.output_file is not None:
             self.app.print_error("parameter dcmfile-out not allowed for --verify")
 
     def general_options(self) -> None:
         cmd = self.cmd
         cmd.begin_option_block()
         if cmd.find_option("--pem-keys"):
-            self.key_format = KeyFormat.PEM
+            self.o.key_format = KeyFormat.PEM
         if cmd.find_option("--der-keys"):
-            self.key_format = KeyFormat.DER
+            self.o.key_format = KeyFormat.DER
         cmd.end_option_block()
 
     def verification_options(self) -> None:
         cmd, app = self.cmd, self.app
-        verify = self.command is Command.VERIFY
+        verify = self.o.command is Command.VERIFY
         cmd.begin_option_block()
-        for option, policy in _VERIFICATION_POLICIES:
-            if cmd.find_option(option):
-                app.check_dependence(option, "--verify", verify)
-                self.verification_policy = policy
+        for option in table.family("verification-policy"):
+            if cmd.find_option(option.long):
+                app.check_dependence(option.long, "--verify", verify)
+                self.o.verification_policy = _meaning(option, VerificationPolicy)
         cmd.end_option_block()
         cmd.begin_option_block()
-        for option, ts_policy in _TIMESTAMP_POLICIES:
-            if cmd.find_option(option):
-                app.check_dependence(option, "--verify", verify)
-                self.timestamp_policy = ts_policy
+        for option in table.family("timestamp-policy"):
+            if cmd.find_option(option.long):
+                app.check_dependence(option.long, "--verify", verify)
+                self.o.timestamp_policy = _meaning(option, TimestampPolicy)
         cmd.end_option_block()
-        for option, source in _CERTIFICATE_SOURCES:
-            if not cmd.find_option(option, FindMode.FIRST):
+        for option in table.family("certificates"):
+            if not cmd.find_option(option.long, FindMode.FIRST):
                 continue
-            app.check_dependence(option, "--verify", verify)
+            app.check_dependence(option.long, "--verify", verify)
+            source = CertificateSource(option.short)
             found = True
             while found:
                 path = self.value()
-                self.certificate_sources[source].insert(0, path)
-                self.hooks.add_certificate_source(source, path, self.key_format)
-                found = cmd.find_option(option, FindMode.NEXT)
+                self.o.add_certificate_source(source, path)
+                self.hooks.add_certificate_source(source, path, self.o.key_format)
+                found = cmd.find_option(option.long, FindMode.NEXT)
         if cmd.find_option("--enable-crl-vfy"):
             app.check_dependence("--enable-crl-vfy", "--verify", verify)
-            self.crl_verification_option = True
+            self.o.crl_verification_option = True
 
     def creation_options(self) -> None:
         cmd, app = self.cmd, self.app
@@ -956,46 +609,47 @@ class _Evaluator:
         cmd.begin_option_block()
         if cmd.find_option("--std-passwd"):
             app.check_dependence("--std-passwd", _SIGN_OR_SIGN_ITEM, signing)
-            self.password_mode, self.password = PasswordMode.PROMPT, None
+            self.o.password_mode, self.o.password = PasswordMode.PROMPT, None
         if cmd.find_option("--use-passwd"):
             app.check_dependence("--use-passwd", _SIGN_OR_SIGN_ITEM, signing)
-            self.password_mode, self.password = PasswordMode.GIVEN, self.value()
+            self.o.password_mode, self.o.password = PasswordMode.GIVEN, self.value()
         if cmd.find_option("--null-passwd"):
             app.check_dependence("--null-passwd", _SIGN_OR_SIGN_ITEM, signing)
-            self.password_mode, self.password = PasswordMode.EMPTY, ""
+            self.o.password_mode, self.o.password = PasswordMode.EMPTY, ""
         cmd.end_option_block()
         cmd.begin_option_block()
-        for option, profile, base in _PROFILES:
-            if cmd.find_option(option):
-                allowed = signing if base == _SIGN_OR_SIGN_ITEM else self.command is Command.SIGN
-                app.check_dependence(option, base, allowed)
-                self.profile = profile
+        for option in table.family("profile"):
+            if cmd.find_option(option.long):
+                base = option.needs
+                allowed = signing if base == _SIGN_OR_SIGN_ITEM else self.o.command is Command.SIGN
+                app.check_dependence(option.long, base, allowed)
+                self.o.profile = profile = _meaning(option, Profile)
                 if profile is Profile.AUTHORIZATION_RSA:
                     self.logger.warning(_AUTH_PROFILE_WARNING)
         cmd.end_option_block()
         cmd.begin_option_block()
-        for option, mac in _MACS:
-            if cmd.find_option(option):
-                app.check_dependence(option, _SIGN_OR_SIGN_ITEM, signing)
-                self.mac = mac
+        for option in table.family("mac"):
+            if cmd.find_option(option.long):
+                app.check_dependence(option.long, _SIGN_OR_SIGN_ITEM, signing)
+                self.o.mac = _meaning(option, MacAlgorithm)
         cmd.end_option_block()
         cmd.begin_option_block()
         if cmd.find_option("--no-sig-purpose"):
             app.check_dependence("--no-sig-purpose", _SIGN_OR_SIGN_ITEM, signing)
-            self.purpose = None
+            self.o.purpose = None
         if cmd.find_option("--sig-purpose"):
             app.check_dependence("--sig-purpose", _SIGN_OR_SIGN_ITEM, signing)
             status, number = cmd.get_unsigned_value(1, len(SignaturePurpose))
             app.check_value(status, cmd)
-            self.purpose = SignaturePurpose(number)
+            self.o.purpose = SignaturePurpose(number)
         cmd.end_option_block()
 
     def tag_options(self) -> None:
         cmd = self.cmd
         if cmd.find_option("--tag-file"):
-            self.tag_file = self.value()
-            tags = self.hooks.read_tag_file(self.tag_file)
-            self.tag_file_tags = None if tags is None else tuple(tags)
+            self.o.tag_file = self.value()
+            tags = self.hooks.read_tag_file(self.o.tag_file)
+            self.o.tag_file_tags = None if tags is None else tuple(tags)
         if cmd.find_option("--tag", FindMode.FIRST):
             found = True
             while found:
@@ -1006,13 +660,13 @@ class _Evaluator:
                     shown = self.logger.is_enabled(LogLevel.FATAL)
                     stderr_text = self.logger.format(LogLevel.FATAL, message) if shown else ""
                     raise CommandLineFailure(message, stderr_text=stderr_text)
-                self.tags.insert(0, tag)
+                self.o.tags = (tag, *self.o.tags)
                 found = cmd.find_option("--tag", FindMode.NEXT)
         cmd.begin_option_block()
         if cmd.find_option("--format-new"):
-            self.old_format = False
+            self.o.old_format = False
         if cmd.find_option("--format-old"):
-            self.old_format = True
+            self.o.old_format = True
         cmd.end_option_block()
 
     def timestamp_options(self) -> None:
@@ -1020,106 +674,73 @@ class _Evaluator:
         cmd.begin_option_block()
         if cmd.find_option("--timestamp-off"):
             app.check_dependence("--timestamp-off", _SIGN_OR_SIGN_ITEM, self.is_signing())
-            self.ts_query_file = self.ts_response_file = self.ts_uid_file = None
+            self.o.ts_query_file = self.o.ts_response_file = self.o.ts_uid_file = None
         if cmd.find_option("--timestamp-file"):
             app.check_dependence("--timestamp-file", _SIGN_OR_SIGN_ITEM, self.is_signing())
             query, uid = self.value(), self.value()
             self.new_timestamp(query, None, uid)
         cmd.end_option_block()
-        has_timestamp = self.ts_query_file is not None
+        has_timestamp = self.o.ts_query_file is not None
         cmd.begin_option_block()
-        for option, mac in _TS_MACS:
-            if cmd.find_option(option):
-                app.check_dependence(option, "--timestamp-file", has_timestamp)
-                self.ts_mac = mac
+        for option in table.family("ts-mac"):
+            if cmd.find_option(option.long):
+                app.check_dependence(option.long, "--timestamp-file", has_timestamp)
+                self.o.ts_mac = _meaning(option, MacAlgorithm)
         cmd.end_option_block()
         cmd.begin_option_block()
         if cmd.find_option("--ts-use-nonce"):
             app.check_dependence("--ts-use-nonce", "--timestamp-file", has_timestamp)
-            self.ts_nonce = True
+            self.o.ts_nonce = True
         if cmd.find_option("--ts-no-nonce"):
             app.check_dependence("--ts-no-nonce", "--timestamp-file", has_timestamp)
-            self.ts_nonce = False
+            self.o.ts_nonce = False
         cmd.end_option_block()
         cmd.begin_option_block()
         if cmd.find_option("--ts-request-cert"):
             app.check_dependence("--ts-request-cert", "--timestamp-file", has_timestamp)
-            self.ts_request_certificate = True
+            self.o.ts_request_certificate = True
         if cmd.find_option("--ts-no-cert"):
             app.check_dependence("--ts-no-cert", "--timestamp-file", has_timestamp)
-            self.ts_request_certificate = False
+            self.o.ts_request_certificate = False
         cmd.end_option_block()
         cmd.begin_option_block()
         if cmd.find_option("--ts-no-policy"):
             app.check_dependence("--ts-no-policy", "--timestamp-file", has_timestamp)
-            self.ts_policy_oid = None
+            self.o.ts_policy_oid = None
         if cmd.find_option("--ts-policy"):
             app.check_dependence("--ts-policy", "--timestamp-file", has_timestamp)
-            self.ts_policy_oid = self.value()
+            self.o.ts_policy_oid = self.value()
         cmd.end_option_block()
 
     def output_options(self) -> None:
         cmd = self.cmd
         cmd.begin_option_block()
-        for option, xfer in _WRITE_XFERS:
-            if cmd.find_option(option):
-                self.write_xfer = xfer
+        for option in table.family("write-xfer"):
+            if cmd.find_option(option.long):
+                self.o.write_transfer_syntax = _meaning(option, WriteTransferSyntax)
         cmd.end_option_block()
         cmd.begin_option_block()
         if cmd.find_option("--length-explicit"):
-            self.explicit_length = True
+            self.o.explicit_length = True
         if cmd.find_option("--length-undefined"):
-            self.explicit_length = False
+            self.o.explicit_length = False
         cmd.end_option_block()
         if cmd.find_option("--dump"):
             self.app.check_dependence("--dump", _SIGN_OR_SIGN_ITEM, self.is_signing())
-            self.dump_file = self.value()
-            self.hooks.open_dump_file(self.dump_file)
+            self.o.dump_file = self.value()
+            self.hooks.open_dump_file(self.o.dump_file)
 
     def build(self) -> DcmsignOptions:
-        sources = self.certificate_sources
-        return DcmsignOptions(
-            input_file=self.input_file,
-            output_file=self.output_file,
-            command=self.command,
-            key_file=self.key_file,
-            certificate_file=self.certificate_file,
-            item_location=self.item_location,
-            signature_uid=self.signature_uid,
-            read_mode=self.read_mode,
-            read_transfer_syntax=self.read_xfer,
-            read_transfer_syntax_detect=self.read_xfer_detect,
-            convert_un=self.convert_un,
-            key_format=self.key_format,
-            old_format=self.old_format,
-            verification_policy=self.verification_policy,
-            timestamp_policy=self.timestamp_policy,
-            trusted_certificate_files=tuple(sources[CertificateSource.TRUSTED_FILE]),
-            untrusted_certificate_files=tuple(sources[CertificateSource.UNTRUSTED_FILE]),
-            trusted_certificate_directories=tuple(sources[CertificateSource.TRUSTED_DIRECTORY]),
-            crl_files=tuple(sources[CertificateSource.CRL_FILE]),
-            crl_verification_option=self.crl_verification_option,
-            password_mode=self.password_mode,
-            password=self.password,
-            profile=self.profile,
-            mac=self.mac,
-            purpose=self.purpose,
-            tags=tuple(self.tags),
-            tag_file=self.tag_file,
-            tag_file_tags=self.tag_file_tags,
-            ts_query_file=self.ts_query_file,
-            ts_response_file=self.ts_response_file,
-            ts_uid_file=self.ts_uid_file,
-            ts_mac=self.ts_mac,
-            ts_nonce=self.ts_nonce,
-            ts_request_certificate=self.ts_request_certificate,
-            ts_policy_oid=self.ts_policy_oid,
-            write_transfer_syntax=self.write_xfer,
-            explicit_length=self.explicit_length,
-            dump_file=self.dump_file,
-            log_level=self.log_level,
-            log_config_file=self.log_config_file,
-        )
+        self.o.tags = tuple(self.o.tags)
+        return self.o
+
+
+_M = TypeVar("_M", bound=Enum)
+
+
+def _meaning(option: table.Option, kind: type[_M]) -> _M:
+    """The value an option of the table selects, as a member of ``kind``."""
+    return kind(option.meaning)
 
 
 def evaluate_dcmsign_args(

@@ -4,26 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .. import _core, keys
-from ..log import DcmtkLogger
-from ..profiles import Profile
-from ..signing import OutputRequest, sign_document
-from ..verification import Check, VerificationPolicy
-from .dcmsign_options import Command, DcmsignOptions, KeyFormat, PasswordMode
+from ... import _core, keys
+from ...log import DcmtkLogger
+from ...signing import OutputRequest, sign_document
+from ...verification import Check
+from ...vocabulary import ValueRule, VerificationPolicy
+from .options import Command, DcmsignOptions, KeyFormat, PasswordMode
 
 __all__ = ["profile_checker", "sign"]
 
-_PROFILES = {
-    "NONE": Profile.NONE,
-    "BASE_RSA": Profile.BASE_RSA,
-    "CREATOR_RSA": Profile.CREATOR_RSA,
-    "AUTHORIZATION_RSA": Profile.AUTHORIZATION_RSA,
-    "SR_RSA": Profile.SR_RSA,
-    "SR_RSA_VERIFICATION": Profile.SR_RSA_VERIFICATION,
-}
-
 #: The value normalization used for new signatures: the same MAC for DCMTK 3.6 and 3.7.
-SIGNING_RULE = "3.7"
+SIGNING_RULE = ValueRule.DCMTK_3_7
 
 
 def _password(opts: DcmsignOptions) -> keys.Password:
@@ -40,7 +31,7 @@ def sign(
     logger: DcmtkLogger,
     *,
     output: OutputRequest | None = None,
-) -> str:
+) -> ValueRule:
     """Create the signature the options ask for; returns the value rule to write with.
 
     With ``output``, the signed document is written there while signing (one pass).
@@ -66,7 +57,7 @@ def sign(
     )
     container: list[tuple[int, int]] = []
     if item:
-        from ..location import resolve_location
+        from ...location import resolve_location
 
         container = resolve_location(doc, opts.item_location or "")
     tags: tuple[int, ...] | None = None
@@ -80,11 +71,11 @@ def sign(
         container=container,
         location=opts.item_location,
         tags=tags,
-        algorithm=opts.mac.value,
+        algorithm=opts.mac,
         purpose=opts.purpose,
-        profile=_PROFILES[opts.profile.name],
+        profile=opts.profile,
         old_format=opts.old_format,
-        rule=SIGNING_RULE,  # type: ignore[arg-type]
+        rule=SIGNING_RULE,
         dump=opts.dump_file,
         warn=logger.warn,
         output=output,
@@ -101,6 +92,6 @@ def profile_checker(
     """The signature-profile test of a ``+rc``/``+ru``/``+rs`` policy, or None."""
     if policy in (VerificationPolicy.IF_PRESENT, VerificationPolicy.REQUIRE):
         return None
-    from ..profiles import verification_check
+    from ...profiles import verification_check
 
     return verification_check(doc, policy)

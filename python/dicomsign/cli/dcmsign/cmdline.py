@@ -49,8 +49,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import NoReturn
 
-from ..exceptions import CommandLineError
-from ..exitcodes import ExitCode
+from ...exceptions import CommandLineError
+from ...exitcodes import ExitCode
 
 __all__ = [
     "ApplicationExit",

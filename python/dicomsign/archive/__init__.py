@@ -1,0 +1,121 @@
+"""Verification of many files: one trust store for a whole run, one engine call per file.
+
+Each file is read and judged by the engine in one call (``_core.check_file``, the GIL released
+throughout); when every signature is surely valid against the trusted and untrusted
+certificate files (``TrustAnchors``, loaded once), the file is verified without the Python
+chain emulation; otherwise the same verdicts go through :func:`dicomsign.verification.evaluate`
+with the run's :class:`~dicomsign.trust.TrustStore`. The outcome per file is DCMTK's.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from .. import _core
+from ..engine import ensure_dictionary
+from ..exceptions import DicomFormatError, DicomSignError, InputFileError
+from ..exitcodes import ExitCode
+from ..results import VerificationReport
+from ..verification import evaluate
+from ..vocabulary import VerificationPolicy
+
+__all__ = ["FileResult", "Verifier"]
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """The verification of one file.
+
+    Attributes
+    ----------
+    path : str
+        The file, as given.
+    report : VerificationReport or None
+        Every signature with its status and DCMTK's exit code; None when the file could not be
+        read.
+    error : DicomSignError or None
+        Why the file could not be read (exit code 20), else None.
+    """
+
+    path: str
+    report: VerificationReport | None = None
+    error: DicomSignError | None = None
+
+    @property
+    def exit_code(self) -> int:
+        """DCMTK's exit code for this file."""
+        if self.report is not None:
+            return int(self.report.exit_code)
+        return int(self.error.exit_code if self.error is not None else ExitCode.NO_ERROR)
+
+
+class Verifier:
+    """Verifies files one after another with trust material loaded once.
+
+    Parameters
+    ----------
+    trusted, untrusted : iterable of path
+        Trusted (root) and untrusted (intermediate) certificate files, PEM.
+    crls : iterable of path
+        CRL files; they turn on the CRL check of each signer certificate.
+    policy : VerificationPolicy
+        ``IF_PRESENT`` (files without signatures pass) or ``REQUIRE``.
+    old_format : bool
+        DCMTK's pre-3.5.4 format for encapsulated pixel data.
+    warn : callable, optional
+        Receives the warning for each trust file that cannot be loaded.
+    """
+
+    def __init__(
+        self,
+        *,
+        trusted: Iterable[str | os.PathLike[str]] = (),
+        untrusted: Iterable[str | os.PathLike[str]] = (),
+        crls: Iterable[str | os.PathLike[str]] = (),
+        policy: VerificationPolicy | str = VerificationPolicy.IF_PRESENT,
+        old_format: bool = False,
+        warn: Callable[[str], None] | None = None,
+    ) -> None:
+        from ..trust import TrustStore
+
+        ensure_dictionary()
+        trusted, untrusted, crls = list(trusted), list(untrusted), list(crls)
+        self.trust = TrustStore(warn=warn)
+        for path in trusted:
+            self.trust.add_trusted_file(path)
+        for path in untrusted:
+            self.trust.add_untrusted_file(path)
+        for path in crls:
+            self.trust.add_crl_file(path)
+        # The quick chain check knows no CRLs: with CRLs every chain takes the complete path.
+        self.anchors = None if crls else _core.TrustAnchors(trusted, untrusted)
+        self.policy = VerificationPolicy(policy)
+        self.old_format = old_format
+
+    def verify(self, path: str | os.PathLike[str]) -> FileResult:
+        """Verify one file."""
+        name = os.fspath(path)
+        try:
+            checks = _core.check_file(name, old_format=self.old_format)
+        except DicomFormatError as exc:
+            return FileResult(name, error=InputFileError(f"{exc.message}: reading file: {name}"))
+        except OSError as exc:
+            return FileResult(
+                name, error=InputFileError(f"{exc.strerror or exc}: reading file: {name}")
+            )
+        surely_valid = self.anchors is not None and checks.surely_valid(self.anchors)
+        outcome = evaluate(
+            checks.checks,
+            trust=self.trust,
+            chains_trusted=surely_valid,
+            policy=self.policy,
+            skipped=len(checks.skipped),
+        )
+        return FileResult(name, report=outcome.report)
+
+    def verify_all(self, paths: Iterable[str | os.PathLike[str]]) -> Iterator[FileResult]:
+        """Verify files in order, one result per file as it finishes."""
+        for path in paths:
+            yield self.verify(path)

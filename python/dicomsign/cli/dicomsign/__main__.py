@@ -1,0 +1,7 @@
+"""``python -m dicomsign.cli.dicomsign``: the ``dicomsign`` command."""
+
+import sys
+
+from . import main
+
+sys.exit(main())
