@@ -10,7 +10,7 @@ from _common import CACHE, Identity, make_identity
 from compare_dcmtk import generate, input_specs
 
 import dicomsign
-from dicomsign.keys import SoftwareSigner
+from dicomsign.signers import SoftwareSigner
 
 
 @pytest.fixture(scope="session")

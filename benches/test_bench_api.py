@@ -15,7 +15,7 @@ from _common import Identity, find_dcmtk
 from pytest_benchmark.fixture import BenchmarkFixture
 
 import dicomsign
-from dicomsign.keys import SoftwareSigner
+from dicomsign.signers import SoftwareSigner
 
 KEYS = ["small", "fragments", "single-medium", "multi-medium"]
 

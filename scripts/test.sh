@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up (scripts/setup.sh) and runs every test: Rust unit and known-answer tests, clippy,
-# ruff, mypy, and the Python test suite including the interop tests against the real DCMTK.
+# ruff, mypy, stubtest, and the Python test suite including the interop tests against the real DCMTK.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -14,5 +14,7 @@ echo "== ruff"
 .venv/bin/ruff format --check python tests benches tools
 echo "== mypy"
 .venv/bin/mypy
+echo "== stubtest (python/dicomsign/_core.pyi against the extension)"
+.venv/bin/python -m mypy.stubtest dicomsign._core --allowlist .mypy-stubtest-allowlist
 echo "== pytest"
 .venv/bin/python -m pytest -q "$@"

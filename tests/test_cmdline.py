@@ -47,7 +47,6 @@ from dicomsign.cli.dcmsign.options import (
     DcmsignOptions,
     DcmsignParseHooks,
     KeyFormat,
-    PasswordMode,
     build_dcmsign_spec,
     default_version,
     evaluate_dcmsign_args,
@@ -63,6 +62,7 @@ from dicomsign.exceptions import (
 from dicomsign.exitcodes import ExitCode
 from dicomsign.log import DcmtkLogger, LogLevel, parse_log_level
 from dicomsign.purposes import CODING_SCHEME_DESIGNATOR, SignaturePurpose, purpose_list_text
+from dicomsign.signers.passwords import Password
 from dicomsign.vocabulary import (
     MacAlgorithm,
     Profile,
@@ -485,7 +485,7 @@ def test_arguments_masks_the_password(workdir: Path) -> None:
     result, ours = run_ours(argv, workdir)
     real = run_dcmtk(argv, workdir)
     assert isinstance(result, DcmsignOptions)
-    assert result.password == "secret" and "secret" not in repr(result)
+    assert result.password == Password.given("secret") and "secret" not in repr(result)
     assert "'--use-passwd' 'secret'" in real.stderr
     assert "secret" not in ours.stderr
     assert ours.stderr == real.stderr.replace("'secret'", "'********'").split("F: ")[0]
@@ -861,7 +861,7 @@ def test_sign_with_everything() -> None:
     assert options.key_format is KeyFormat.DER and options.mac is MacAlgorithm.SHA512
     assert options.profile is Profile.BASE_RSA and options.purpose is SignaturePurpose.VERIFICATION
     assert options.tags == (0x00100010, 0x00100020)
-    assert options.password_mode is PasswordMode.GIVEN and options.password == "pw"
+    assert options.password == Password.given("pw")
     assert options.old_format
     assert (options.ts_query_file, options.ts_response_file, options.ts_uid_file) == (
         "q.tsq",

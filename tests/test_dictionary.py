@@ -6,6 +6,7 @@ import importlib.util
 import re
 import struct
 import subprocess
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -117,6 +118,7 @@ def test_format(table_text: str) -> None:
     raw.decode("utf-8")
     seen_exact: set[str] = set()
     seen_private: set[tuple[str, str]] = set()
+    seen_keywords: set[str] = set()
     empty_keywords = 0
     for number, line in enumerate(table_text.splitlines(), 1):
         assert line, f"empty line {number}"
@@ -143,6 +145,12 @@ def test_format(table_text: str) -> None:
             assert PRIVATE_MASK.fullmatch(fields[2]), number
             assert (fields[1], fields[2]) not in seen_private, f"duplicate line {number}"
             seen_private.add((fields[1], fields[2]))
+        elif kind == "K":
+            assert len(fields) == 4, number
+            assert KEYWORD.fullmatch(fields[1]) and fields[1] not in seen_keywords, number
+            seen_keywords.add(fields[1])
+            assert HEX8.fullmatch(fields[2]) and fields[3] in ("c", "r"), number
+            continue
         else:
             raise AssertionError(f"line {number}: unknown kind {kind!r}")
         vr = fields[3] if kind == "P" else fields[2]
@@ -262,3 +270,69 @@ def test_table_agrees_with_dcmdump(tmp_path: Path, table: Table) -> None:
         assert dumped[(group, element)] == ("??" if expected is None else expected), (
             f"({group:04X},{element:04X})"
         )
+
+
+# ------------------------------------------------------------------------------------------
+# DCMTK 3.6.7's keywords: one dictionary (the engine's), checked against an expectation built
+# here from pydicom's dictionary and the generator's lists of DCMTK's differences.
+
+
+def _expected_keywords() -> tuple[dict[str, int], dict[str, int]]:
+    """(current keywords, retired keywords) of DCMTK 3.6.7, with their tags."""
+    from pydicom._dicom_dict import DicomDictionary, RepeatersDictionary
+
+    generator = _load_generator()
+    repeaters = {
+        entry[4]: int(mask.replace("x", "0"), 16)
+        for mask, entry in RepeatersDictionary.items()
+        if entry[4]
+    }
+    repeaters.update(generator.DCMTK_REPEATER_TAGS)
+    by_keyword = {entry[4]: tag for tag, entry in DicomDictionary.items() if entry[4]}
+    retired = {entry[4] for entry in DicomDictionary.values() if entry[4] and entry[3]}
+    for entry in RepeatersDictionary.values():
+        if entry[4] and entry[3] and entry[4] not in by_keyword:
+            retired.add(entry[4])
+    current: dict[str, int] = {}
+    old: dict[str, int] = {}
+    names = set(by_keyword) | set(repeaters) | set(generator.DCMTK_ONLY_KEYWORDS)
+    for name in names - generator.NEWER_THAN_DCMTK:
+        tag = by_keyword.get(name, repeaters.get(name, generator.DCMTK_ONLY_KEYWORDS.get(name)))
+        if name in retired and name not in generator.CURRENT_IN_DCMTK:
+            old[name] = tag
+        else:
+            current[name] = tag
+    return current, old
+
+
+def test_every_dcmtk_keyword_resolves_as_dcmtk_does() -> None:
+    from dicomsign.tags import dcmtk_keyword_tag, tag_for_keyword
+
+    current, retired = _expected_keywords()
+    assert len(current) > 4000 and len(retired) > 400
+    for name, tag in current.items():
+        assert tag_for_keyword(name) == tag, name
+        assert dcmtk_keyword_tag(name) == tag, name
+        assert tag_for_keyword(f"RETIRED_{name}") is None, name
+    for name, tag in retired.items():
+        assert tag_for_keyword(f"RETIRED_{name}") == tag, name
+        assert tag_for_keyword(name) is None, name
+        assert dcmtk_keyword_tag(name) is None, name
+    generator = _load_generator()
+    for name in sorted(generator.NEWER_THAN_DCMTK)[:50]:
+        assert tag_for_keyword(name) is None and dcmtk_keyword_tag(name) is None, name
+    for junk in ("", "RETIRED_", "Patient_Name", "patientname", "PatientName ", "(0010,0010)"):
+        assert tag_for_keyword(junk) is None and dcmtk_keyword_tag(junk) is None, junk
+
+
+def test_keyword_lookups_do_not_import_pydicom() -> None:
+    code = (
+        "import sys\n"
+        "from dicomsign.tags import parse_tag_argument, read_token\n"
+        "assert parse_tag_argument('PatientName') == 0x00100010\n"
+        "assert parse_tag_argument('RETIRED_CurveDimensions') == 0x50000005\n"
+        "assert read_token('ContentSequence[0]', 0, [])[2] == 0x0040A730\n"
+        "assert 'pydicom' not in sys.modules, 'pydicom imported'\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr

@@ -1,4 +1,5 @@
-"""Tests of dicomsign.keys: loading, passwords, classification, description, signers.
+"""Tests of key and certificate handling (dicomsign.signers, dicomsign.pki.certificates):
+loading, passwords, classification, description, signers.
 
 Error texts, key descriptions and certificate details are compared with what the real DCMTK
 ``dcmsign`` prints for the same files.
@@ -23,27 +24,29 @@ from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.x509.name import _ASN1Type
 from cryptography.x509.oid import NameOID
 
-from dicomsign import crypto
+from dicomsign import _core
+from dicomsign._core import pem_blocks
 from dicomsign.exceptions import CertificateLoadError, KeyLoadError, SignatureCreationError
-from dicomsign.keys import (
-    PASSWORD_PROMPT,
-    KeyType,
-    Password,
-    Signer,
-    SoftwareSigner,
+from dicomsign.pki.certificates import (
     certificate_details,
-    check_key_matches_certificate,
     describe_public_key,
     format_asn1_time,
     is_weak_key,
     key_bits,
     key_type,
     load_certificate,
-    load_private_key,
-    name_oneline,
-    pem_blocks,
     weak_key_warning,
 )
+from dicomsign.pki.names import name_oneline
+from dicomsign.signers import (
+    PASSWORD_PROMPT,
+    Password,
+    Signer,
+    SoftwareSigner,
+    check_key_matches_certificate,
+    load_private_key,
+)
+from dicomsign.vocabulary import KeyType, MacAlgorithm
 from pki import (
     DAY,
     PKI,
@@ -202,7 +205,7 @@ def test_prompt_at_end_of_input_fails(pki: PKI) -> None:
 
 LOAD_WITH_PIPED_STDIN = """
 import sys
-from dicomsign.keys import load_private_key
+from dicomsign.signers import load_private_key
 key = load_private_key(sys.argv[1])
 print(key.key_size)
 """
@@ -255,9 +258,7 @@ def run_on_terminal(argv: list[str], answer: bytes) -> bytes:
 
 def test_prompt_on_a_terminal_like_dcmtk(pki: PKI, tmp_path: Path) -> None:
     path = pki.ec256.key_encrypted_pkcs8
-    code = (
-        f"from dicomsign.keys import load_private_key; load_private_key({str(path)!r}); print('OK')"
-    )
+    code = f"from dicomsign.signers import load_private_key; load_private_key({str(path)!r}); print('OK')"
     env_path = os.pathsep.join(sys.path)
     ours = run_on_terminal(
         ["env", f"PYTHONPATH={env_path}", sys.executable, "-c", code], pki.password.encode()
@@ -391,7 +392,8 @@ def test_software_signer(pki: PKI, identity_name: str) -> None:
     assert signer.certificate == identity.certificate
     digest = bytes(32)
     signature = signer.sign_digest("SHA256", digest)
-    assert crypto.verify_digest(identity.certificate.public_key(), "SHA256", digest, signature)
+    key = _core.Certificate(identity.certificate.public_bytes(serialization.Encoding.DER))
+    assert key.public_key.verify_digest(MacAlgorithm.SHA256, digest, signature)
     assert "PrivateKey" not in repr(signer)
     mismatched = SoftwareSigner(pki.rsa3072.private_key, identity.certificate)
     with pytest.raises(SignatureCreationError):

@@ -1,4 +1,5 @@
-"""Tests of dicomsign.trust against the real OpenSSL and DCMTK.
+"""Tests of dicomsign.pki (the trust store and chain validation) against the real OpenSSL and
+DCMTK.
 
 Every chain scenario is run three ways and must give the same answer:
 
@@ -26,14 +27,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
-from dicomsign.keys import load_certificate
-from dicomsign.trust import (
+from dicomsign.pki import ChainResult, TrustStore, load_certificate, verify_error_string
+from dicomsign.pki.names import canonical_name, name_hash
+from dicomsign.pki.verify_errors import (
     ERROR_STRINGS,
-    ChainResult,
-    TrustStore,
-    canonical_name,
-    name_hash,
-    verify_error_string,
 )
 from pki import DAY, PKI, issue_certificate, make_crl, name, pem, utcnow
 

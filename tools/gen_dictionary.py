@@ -1,10 +1,12 @@
 """Generate ``python/dicomsign/data/dictionary.tsv`` from pydicom's data dictionary.
 
-The table tells the Rust reader which VR to give an element of an implicit VR
-file, the way DCMTK 3.6.7 does. pydicom is the only data source; a few
-hand-written rules (``HAND_MASKS`` and ``REPEATER_INSTANCES`` below) mirror
-DCMTK behaviour that pydicom's dictionary does not express. See
-``tools/dictionary-differences.md`` for the research behind them.
+The table is the project's one data dictionary, read by the Rust engine. It tells the reader
+which VR to give an element of an implicit VR file, and the tag and the option commands which
+names DCMTK 3.6.7 knows (``-t``, ``-tf``, ``--sign-item`` locations, the API's keywords), the
+way DCMTK 3.6.7 does. pydicom is the only data source; a few hand-written rules
+(``HAND_MASKS`` and ``REPEATER_INSTANCES`` for VRs, the DCMTK keyword lists below) mirror DCMTK
+behaviour that pydicom's dictionary does not express. See ``tools/dictionary-differences.md``
+for the research behind them.
 
 Run ``python3 tools/gen_dictionary.py`` to rewrite the committed file, or
 ``python3 tools/gen_dictionary.py --check`` to compare it with a fresh
@@ -22,6 +24,8 @@ from pathlib import Path
 import pydicom
 from pydicom._dicom_dict import DicomDictionary, RepeatersDictionary
 from pydicom._private_dict import private_dictionaries
+from pydicom.datadict import dictionary_is_retired
+from pydicom.datadict import tag_for_keyword as pydicom_tag_for_keyword
 
 TABLE_PATH = (
     Path(__file__).resolve().parent.parent / "python" / "dicomsign" / "data" / "dictionary.tsv"
@@ -91,6 +95,119 @@ REPEATER_INSTANCES: dict[str, tuple[str, ...]] = {
     "1010xxxx": ("0004",),
 }
 
+# Repeating retired elements whose mask covers element digits: DCMTK 3.6.7's dictionary lists
+# them at one fixed tag instead of the lowest of the range.
+DCMTK_REPEATER_TAGS = {
+    "RowsForNthOrderCoefficients": 0x00280410,
+    "ColumnsForNthOrderCoefficients": 0x00280411,
+    "CoefficientCoding": 0x00280412,
+    "CoefficientCodingPointers": 0x00280413,
+    "EscapeTriplet": 0x10000010,
+    "RunLengthTriplet": 0x10000011,
+    "HuffmanTableSize": 0x10000012,
+    "HuffmanTableTriplet": 0x10000013,
+    "ShiftTableSize": 0x10000014,
+    "ShiftTableTriplet": 0x10000015,
+    "ZonalMap": 0x10100004,
+}
+# Keywords of DCMTK 3.6.7's dictionary that pydicom does not have.
+DCMTK_ONLY_KEYWORDS = {
+    "CurrentFrameFunctionalGroupsSequence": 0x00060001,
+    "PrivateGroupLength": 0x00090000,
+    "PrivateCreator": 0x00090010,
+    "IllegalGroupLength": 0x00010000,
+    "IllegalPrivateCreator": 0x00010010,
+    "GenericGroupLength": 0x00000000,
+}
+
+# pydicom 3.0.2 keywords that DCMTK 3.6.7's dicom.dic (DICOM 2022b) does not have.
+NEWER_THAN_DCMTK_TEXT = """
+    AcousticCouplingMediumCodeSequence AcousticCouplingMediumFlag
+    AcousticCouplingMediumSoundSpeed AcousticCouplingMediumTemperature AcquisitionDeviceSequence
+    AcquisitionInitiationSequence AcquisitionMethod AcquisitionSignalType
+    AcquisitionSubtaskIndex AcquisitionSubtaskSequence AcquisitionTaskApplicabilitySequence
+    AcquisitionTaskIndex AcquisitionTaskSequence AcquisitionTaskWorkitemCodeSequence
+    AdditionalRTAccessoryDeviceSequence AnalogFilterCharacteristicsSequence AnalogFilterRollOff
+    AnalogFilterType BeamHoldTransitionTriggerSource BeamModifierCoordinatesPresenceFlag
+    CTImagingAcquisitionParameterSequence CenterFrequency ClinicalTrialTimePointTypeCodeSequence
+    ConceptualVolumeIdentificationSequence ConfocalMicroscopyImageFrameTypeSequence ConfocalMode
+    ContainerFileType DataElement DataElementConditionality DataElementDescription
+    DataElementLabelItemSequence DataElementLabelSequence DataElementMaximumCharacters
+    DataElementMinimumCharacters DataElementName DateOfInstallation DateOfManufacture
+    DetectorPositioningType DevicePositionParameterSequence
+    DevicePositionToEquipmentMappingMatrix DeviceSpecificAcquisitionParameterSequence
+    DigitalFilterCharacteristicsSequence DigitalFilterOrder DigitalFilterTypeCodeSequence
+    DoseValueInterpretation EmptyValueMatchingSequence EncapsulatedPixelDataValueTotalLength
+    EnergyDerivationCodeSequence EnhancedRTBeamLimitingDeviceDefinitionFlag
+    EnhancedRTBeamLimitingDeviceSequence EnhancedRTBeamLimitingOpeningSequence
+    EthnicGroupCodeSequence ExcitationEnergy ExcitationPulseDuration ExcitationSpectralWidth
+    ExcitationWavelength ExcitationWavelengthSequence ExpirationDateTime
+    ExtendedMatchingMechanisms FailedStudySequence FileAccessSequence FileAccessURI
+    FileLengthInContainer FileOffsetInContainer FileSetAccessSequence FilenameInContainer
+    FilterHighFrequencyCharacteristicsSequence FilterLookupTableData
+    FilterLookupTableDescription FilterLookupTableSequence
+    FilterLowFrequencyCharacteristicsSequence FolderAccessURI FractionalBandwidth
+    FrequencyEncodingCodeSequence GeneralMatchingSequence IlluminationTranslationFlag
+    ImageAcquisitionDepth ImageDataTypeCodeSequence ImageReceptorPositionSequence
+    ImagingApertureSequence ImagingApertureSpecificationType ImagingDeviceLocationMatrixSequence
+    ImagingDeviceLocationParameterSequence
+    ImagingEquipmentToTreatmentDeliveryDeviceRelationshipSequence
+    ImagingSourceLocationSpecificationType ImagingSourcePositionSequence
+    ImagingSourceToBeamModifierDefinitionPlaneDistance IncorporatedInventoryInstanceSequence
+    InventoriedInstancesSequence InventoriedSeriesSequence InventoriedStudiesSequence
+    InventoryAccessEndPointsSequence InventoryCompletionStatus InventoryInstanceDescription
+    InventoryLevel InventoryPurpose IssuerOfClinicalTrialProtocolID
+    IssuerOfClinicalTrialSeriesID IssuerOfClinicalTrialSiteID IssuerOfClinicalTrialSubjectID
+    IssuerOfClinicalTrialSubjectReadingID IssuerOfClinicalTrialTimePointID ItemInventoryDateTime
+    KVImagingGenerationParametersSequence ListOfUIDMatchingSequence LowerCutoffFrequency
+    MVImagingGenerationParametersSequence MagnitudeEncodingCodeSequence
+    MaximumCumulativeMetersetExposure MaximumNumberOfRecords MetadataSequence
+    NotchFilterCharacteristicsSequence NumberOfAcquisitionDevices NumberOfStudyRecordsInInstance
+    ObjectSoundSpeed OtherClinicalTrialProtocolIDsSequence ParallelRTBeamDelimiterOpeningExtents
+    PatientToEquipmentRelationshipSequence PatientTreatmentPreparationSequence
+    PhotoacousticExcitationCharacteristicsSequence PhotoacousticImageFrameTypeSequence
+    PositionAcquisitionTemplateCodeSequence PositionAcquisitionTemplateDescription
+    PositionAcquisitionTemplateID PositionAcquisitionTemplateIdentificationSequence
+    PositionAcquisitionTemplateName PriorRecordKey ProjectionImagingAcquisitionParameterSequence
+    ROICreatorSequence ROIDateTime ROIInterpreterSequence ROIObservationContextCodeSequence
+    ROIObservationDateTime RTAcquisitionPatientPositionSequence RTImageFrameContextSequence
+    RTImageFrameGeneralContentSequence RTImageFrameImagingDevicePositionSequence
+    RTImageFrameMVRadiationAcquisitionSequence RTImageFrameRadiationAcquisitionSequence
+    RTImageFramekVRadiationAcquisitionSequence RTImageScopeSequence RangeMatchingSequence
+    ReasonForRemovalCodeSequence RecordKey
+    ReferencedBaselineParametersRTRadiationInstanceSequence
+    ReferencedInstancesBySOPClassSequence ReferencedPositionReferenceInstanceSequence
+    RemovedFromOperationalUse RequestedStatusInterval RetainInstances ScanArcType
+    ScanStartPositionSequence ScanStopPositionSequence ScopeOfInventorySequence
+    SelectedFrameFunctionalGroupsSequence SelectedFrameNumber
+    SoundSpeedCorrectionMechanismCodeSequence SourceSeriesInformationSequence
+    SourceSeriesSequence StartCumulativeMeterset StopCumulativeMeterset StoredInstanceBaseURI
+    StoredInstanceTransferSyntaxUID StudyAccessEndPointsSequence StudyUpdateDateTime
+    SubtaskWorkitemCodeSequence SummarizedFilterLookupTable SyntheticData
+    TableTopPositionAlignmentUID TissueLocation TotalNumberOfStudyRecords TransactionStatus
+    TransactionStatusComment TransducerResponseSequence TransducerTechnologySequence
+    UpdatedMetadataSequence UpperCutoffFrequency UsedRTStructureSetROISequence
+    VariableModalityLUTSequence VertexDistance WaveformAmplifierType WaveformFilterDescription
+    WaveformFilterType
+"""
+NEWER_THAN_DCMTK = frozenset(NEWER_THAN_DCMTK_TEXT.split())
+
+# Retired in pydicom 3.0.2 but current (so named without ``RETIRED_``) in DCMTK 3.6.7.
+CURRENT_IN_DCMTK = frozenset(
+    [
+        "DoseValue",
+        "ROIObservationDescription",
+        "ROIObservationLabel",
+        "RTDoseROISequence",
+        "ReferencedPatientAliasSequence",
+        "RoboticBaseLocationIndicator",
+        "TreatmentTerminationCode",
+        "WeightingLookupTableData",
+        "WeightingLookupTableDescriptor",
+    ]
+)
+
+
 #: Mask forms of pydicom's private dictionary that pydicom's own lookup
 #: (``pydicom.datadict.get_private_entry``) consults, in that order: the exact
 #: tag, the tag with the block byte replaced by ``xx``, and the group range
@@ -114,6 +231,8 @@ HEADER = """\
 #   M  MASK      VR  Keyword           repeating tag, 8 chars, 'x' = any hex digit
 #   P  CREATOR   MASK  VR  Name        private tag of CREATOR (exact text), MASK 'GGGGEEEE',
 #                                      'GGGGxxEE' (xx = block) or 'GGxxxxEE'
+#   K  Keyword   GGGGEEEE  c|r         a keyword of DCMTK 3.6.7's public dictionary and its tag;
+#                                      r: DCMTK names it RETIRED_<Keyword>, c: current
 # Pseudo-VRs, resolved with DCMTK's rules: xs = US or SS, ox = OB or OW, px = Pixel Data,
 # lt = US or OW (written as OW).  Elements pydicom lists without VR (items) are omitted.
 # Lookup for tag (g,e): even g: E exact, else first matching M.  Odd g: e=0000 UL and
@@ -215,6 +334,45 @@ def private_lines() -> Iterator[str]:
             yield f"P\t{_clean(creator)}\t{mask}\t{vr}\t{_clean(name)}"
 
 
+def _keyword_tag(name: str, repeaters: dict[str, int]) -> int | None:
+    """The tag pydicom (or DCMTK's few extra entries) gives a bare keyword, retired or not."""
+    tag = pydicom_tag_for_keyword(name)
+    if tag is None:
+        tag = repeaters.get(name, DCMTK_ONLY_KEYWORDS.get(name))
+    return tag
+
+
+def _retired_in_dcmtk(name: str, tag: int) -> bool:
+    """Whether DCMTK 3.6.7 names the attribute ``RETIRED_<name>``."""
+    if name in CURRENT_IN_DCMTK:
+        return False
+    try:
+        return bool(dictionary_is_retired(tag))
+    except KeyError:  # a DCMTK-only name (e.g. PrivateCreator): not in pydicom's dictionary
+        return False
+
+
+def keyword_lines() -> Iterator[str]:
+    """Yield the ``K`` lines: every keyword DCMTK 3.6.7 knows, with its tag and whether DCMTK
+    names it ``RETIRED_<keyword>``, in keyword order."""
+    repeaters = {
+        entry[4]: int(mask.replace("x", "0"), 16)
+        for mask, entry in RepeatersDictionary.items()
+        if entry[4]
+    }
+    repeaters.update(DCMTK_REPEATER_TAGS)
+    names = {entry[4] for entry in DicomDictionary.values() if entry[4]}
+    names |= set(repeaters) | set(DCMTK_ONLY_KEYWORDS)
+    for name in sorted(names - NEWER_THAN_DCMTK):
+        if not name.isascii() or not name.isalnum():
+            continue
+        tag = _keyword_tag(name, repeaters)
+        if tag is None:
+            continue
+        flag = "r" if _retired_in_dcmtk(name, tag) else "c"
+        yield f"K\t{_clean(name)}\t{tag:08X}\t{flag}"
+
+
 def generate() -> str:
     """Return the full text of the dictionary table.
 
@@ -235,6 +393,8 @@ def generate() -> str:
     parts.extend(line + "\n" for line in repeater_lines())
     parts.append("# Private tags (pydicom private_dictionaries)\n")
     parts.extend(line + "\n" for line in private_lines())
+    parts.append("# Keywords of DCMTK 3.6.7's public dictionary (hand lists in the generator)\n")
+    parts.extend(line + "\n" for line in keyword_lines())
     return "".join(parts)
 
 

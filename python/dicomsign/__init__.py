@@ -34,10 +34,10 @@ if TYPE_CHECKING:
         SignatureNotFoundError,
     )
     from .exitcodes import ExitCode
-    from .keys import Signer, SoftwareSigner
     from .purposes import SignaturePurpose
     from .removal import RemovedSignature
     from .results import SignatureInfo, SignatureStatus, VerificationReport
+    from .signers import Signer, SoftwareSigner
     from .vocabulary import (
         KeyType,
         MacAlgorithm,
@@ -65,8 +65,8 @@ _EXPORTS = {
     "SignatureCreationError": "exceptions",
     "SignatureNotFoundError": "exceptions",
     "ExitCode": "exitcodes",
-    "Signer": "keys",
-    "SoftwareSigner": "keys",
+    "Signer": "signers",
+    "SoftwareSigner": "signers",
     "SignaturePurpose": "purposes",
     "RemovedSignature": "removal",
     "SignatureInfo": "results",

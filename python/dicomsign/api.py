@@ -15,12 +15,14 @@ from typing import TYPE_CHECKING, Generic, TypeGuard, TypeVar, overload
 
 from cryptography import x509
 
-from . import _core, keys
+from . import _core
 from .engine import ensure_dictionary
 from .exceptions import DicomFormatError, InputFileError
+from .pki.names import name_oneline
 from .purposes import SignaturePurpose
 from .removal import RemovedSignature, remove_all, remove_by_uid
 from .results import SignatureInfo, VerificationReport
+from .signers import Password, Signer, SoftwareSigner
 from .signing import OutputRequest, sign_document
 from .verification import evaluate
 from .vocabulary import (
@@ -36,7 +38,7 @@ from .vocabulary import (
 if TYPE_CHECKING:
     from pydicom import Dataset
 
-    from .trust import TrustStore
+    from .pki import TrustStore
 
 __all__ = [
     "RemoveResult",
@@ -176,7 +178,7 @@ def load_signer(
     *,
     password: str | None = None,
     der: bool = False,
-) -> keys.SoftwareSigner:
+) -> SoftwareSigner:
     """Load a private key and its certificate from files (PEM by default).
 
     Parameters
@@ -188,8 +190,8 @@ def load_signer(
     der : bool
         Read DER instead of PEM.
     """
-    pw = keys.Password.prompt() if password is None else keys.Password.given(password)
-    return keys.SoftwareSigner.from_files(key, certificate, der=der, password=pw)
+    pw = Password.prompt() if password is None else Password.given(password)
+    return SoftwareSigner.from_files(key, certificate, der=der, password=pw)
 
 
 def _container(
@@ -224,7 +226,7 @@ def _tags(tags: Iterable[int | str] | None) -> list[int] | None:
 @overload
 def sign(
     source: Dataset,
-    signer: keys.Signer,
+    signer: Signer,
     *,
     output: None = None,
     location: str | Sequence[tuple[str | int, int]] | None = None,
@@ -240,7 +242,7 @@ def sign(
 @overload
 def sign(
     source: PathLike | bytes | bytearray | memoryview,
-    signer: keys.Signer,
+    signer: Signer,
     *,
     output: None = None,
     location: str | Sequence[tuple[str | int, int]] | None = None,
@@ -256,7 +258,7 @@ def sign(
 @overload
 def sign(
     source: object,
-    signer: keys.Signer,
+    signer: Signer,
     *,
     output: PathLike,
     location: str | Sequence[tuple[str | int, int]] | None = None,
@@ -271,7 +273,7 @@ def sign(
 ) -> SignResult[Path]: ...
 def sign(
     source: object,
-    signer: keys.Signer,
+    signer: Signer,
     *,
     output: PathLike | None = None,
     location: str | Sequence[tuple[str | int, int]] | None = None,
@@ -355,7 +357,7 @@ def sign(
         signed_tags=created.signed_tags,
         datetime=created.datetime,
         purpose=created.purpose.code_value if created.purpose is not None else None,
-        signer=keys.name_oneline(signer.certificate.subject),
+        signer=name_oneline(signer.certificate.subject),
         certificate=signer.certificate,
     )
     if output is not None:
@@ -375,7 +377,7 @@ def _trust(
     crls: Iterable[PathLike | x509.CertificateRevocationList],
     crl_check: bool,
 ) -> TrustStore:
-    from .trust import TrustStore
+    from .pki import TrustStore
 
     store = trust if trust is not None else TrustStore()
     for cert in trusted:

@@ -16,7 +16,7 @@ from .exceptions import SignatureCreationError
 from .vocabulary import KeyType, MacAlgorithm, Profile, VerificationPolicy
 
 if TYPE_CHECKING:
-    from .keys import Signer
+    from .signers import Signer
     from .verification import Check
 
 __all__ = [

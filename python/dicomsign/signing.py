@@ -2,7 +2,7 @@
 
 The engine computes the MAC digest over DCMTK's in-memory model; this module builds the MAC
 Parameters and Digital Signatures items (dcmsign-behaviour.md §3), signs the digest through a
-:class:`~dicomsign.keys.Signer` and hands the items back to the engine.
+:class:`~dicomsign.signers.Signer` and hands the items back to the engine.
 
 Deliberate differences from DCMTK (README): values are normalized so that DCMTK 3.6 and 3.7
 compute the same MAC (:attr:`ValueRule.DCMTK_3_7`), the signature time is written in UTC, DSA/ECDSA
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from . import _core, keys
+from . import _core
 from .engine import ensure_dictionary
 from .exceptions import SignatureCreationError
 from .items import (
@@ -27,6 +27,7 @@ from .items import (
     signature_items,
     signature_value,
 )
+from .pki.certificates import format_asn1_time, weak_key_warning
 from .profiles import check_dataset, check_key, required_if_present, required_tags
 from .purposes import SignaturePurpose
 from .vocabulary import MacAlgorithm, Profile, ValueRule, WriteTransferSyntax
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from cryptography import x509
 
     from ._core import ItemPath
+    from .signers import Signer
 
 __all__ = [
     "CreatedSignature",
@@ -110,19 +112,19 @@ def _certificate_warnings(
     cert: x509.Certificate, now: datetime | None, warn: Callable[[str], None]
 ) -> None:
     """DCMTK's warnings about a weak key and an expired or not yet valid certificate."""
-    weak = keys.weak_key_warning(cert)
+    weak = weak_key_warning(cert)
     if weak:
         warn(weak)
     moment = (now or datetime.now(UTC)).astimezone(UTC)
     if moment > cert.not_valid_after_utc:
         warn(
-            f"Certificate has expired {keys.format_asn1_time(cert.not_valid_after_utc)}, "
+            f"Certificate has expired {format_asn1_time(cert.not_valid_after_utc)}, "
             "signature will be invalid."
         )
     elif moment < cert.not_valid_before_utc:
         warn(
             "Certificate is not yet valid, validity starts "
-            f"{keys.format_asn1_time(cert.not_valid_before_utc)}, signature will be invalid."
+            f"{format_asn1_time(cert.not_valid_before_utc)}, signature will be invalid."
         )
 
 
@@ -204,7 +206,7 @@ def _check_present(
 
 def sign_document(
     doc: _core.Document,
-    signer: keys.Signer,
+    signer: Signer,
     *,
     container: ItemPath | None = None,
     location: str | None = None,

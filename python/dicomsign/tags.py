@@ -10,7 +10,8 @@
 Names are those of DCMTK 3.6.7's public dictionary (``dicom.dic``), for ``-t``, ``-tf`` and
 ``--sign-item`` locations alike: pydicom's keywords without the ones newer than DCMTK 3.6.7,
 retired attributes only as ``RETIRED_<keyword>`` (which only ``-t`` can spell), plus the few
-names only DCMTK has. pydicom is imported only when a keyword has to be resolved.
+names only DCMTK has. The engine's data dictionary holds them (``data/dictionary.tsv``, made
+by ``tools/gen_dictionary.py``); pydicom is never imported here.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import string
 from pathlib import Path
 from typing import Final
 
+from . import _core
+from .engine import ensure_dictionary
 from .exceptions import TagFileError
 from .exitcodes import ExitCode
 
@@ -78,157 +81,6 @@ def _scan_tag_pair(text: str) -> int | None:
     return ((first[0] & 0xFFFF) << 16) | (second[0] & 0xFFFF)
 
 
-_repeater_keywords: dict[str, int] | None = None
-
-# Repeating retired elements whose mask covers element digits: DCMTK 3.6.7's dictionary lists
-# them at one fixed tag instead of the lowest of the range.
-_DCMTK_REPEATER_TAGS: Final = {
-    "RowsForNthOrderCoefficients": 0x00280410,
-    "ColumnsForNthOrderCoefficients": 0x00280411,
-    "CoefficientCoding": 0x00280412,
-    "CoefficientCodingPointers": 0x00280413,
-    "EscapeTriplet": 0x10000010,
-    "RunLengthTriplet": 0x10000011,
-    "HuffmanTableSize": 0x10000012,
-    "HuffmanTableTriplet": 0x10000013,
-    "ShiftTableSize": 0x10000014,
-    "ShiftTableTriplet": 0x10000015,
-    "ZonalMap": 0x10100004,
-}
-# Keywords of DCMTK 3.6.7's dictionary that pydicom does not have.
-_DCMTK_ONLY_KEYWORDS: Final = {
-    "CurrentFrameFunctionalGroupsSequence": 0x00060001,
-    "PrivateGroupLength": 0x00090000,
-    "PrivateCreator": 0x00090010,
-    "IllegalGroupLength": 0x00010000,
-    "IllegalPrivateCreator": 0x00010010,
-    "GenericGroupLength": 0x00000000,
-}
-
-# pydicom 3.0.2 keywords that DCMTK 3.6.7's dicom.dic (DICOM 2022b) does not have.
-_NEWER_THAN_DCMTK_TEXT: Final = """
-    AcousticCouplingMediumCodeSequence AcousticCouplingMediumFlag
-    AcousticCouplingMediumSoundSpeed AcousticCouplingMediumTemperature AcquisitionDeviceSequence
-    AcquisitionInitiationSequence AcquisitionMethod AcquisitionSignalType
-    AcquisitionSubtaskIndex AcquisitionSubtaskSequence AcquisitionTaskApplicabilitySequence
-    AcquisitionTaskIndex AcquisitionTaskSequence AcquisitionTaskWorkitemCodeSequence
-    AdditionalRTAccessoryDeviceSequence AnalogFilterCharacteristicsSequence AnalogFilterRollOff
-    AnalogFilterType BeamHoldTransitionTriggerSource BeamModifierCoordinatesPresenceFlag
-    CTImagingAcquisitionParameterSequence CenterFrequency ClinicalTrialTimePointTypeCodeSequence
-    ConceptualVolumeIdentificationSequence ConfocalMicroscopyImageFrameTypeSequence ConfocalMode
-    ContainerFileType DataElement DataElementConditionality DataElementDescription
-    DataElementLabelItemSequence DataElementLabelSequence DataElementMaximumCharacters
-    DataElementMinimumCharacters DataElementName DateOfInstallation DateOfManufacture
-    DetectorPositioningType DevicePositionParameterSequence
-    DevicePositionToEquipmentMappingMatrix DeviceSpecificAcquisitionParameterSequence
-    DigitalFilterCharacteristicsSequence DigitalFilterOrder DigitalFilterTypeCodeSequence
-    DoseValueInterpretation EmptyValueMatchingSequence EncapsulatedPixelDataValueTotalLength
-    EnergyDerivationCodeSequence EnhancedRTBeamLimitingDeviceDefinitionFlag
-    EnhancedRTBeamLimitingDeviceSequence EnhancedRTBeamLimitingOpeningSequence
-    EthnicGroupCodeSequence ExcitationEnergy ExcitationPulseDuration ExcitationSpectralWidth
-    ExcitationWavelength ExcitationWavelengthSequence ExpirationDateTime
-    ExtendedMatchingMechanisms FailedStudySequence FileAccessSequence FileAccessURI
-    FileLengthInContainer FileOffsetInContainer FileSetAccessSequence FilenameInContainer
-    FilterHighFrequencyCharacteristicsSequence FilterLookupTableData
-    FilterLookupTableDescription FilterLookupTableSequence
-    FilterLowFrequencyCharacteristicsSequence FolderAccessURI FractionalBandwidth
-    FrequencyEncodingCodeSequence GeneralMatchingSequence IlluminationTranslationFlag
-    ImageAcquisitionDepth ImageDataTypeCodeSequence ImageReceptorPositionSequence
-    ImagingApertureSequence ImagingApertureSpecificationType ImagingDeviceLocationMatrixSequence
-    ImagingDeviceLocationParameterSequence
-    ImagingEquipmentToTreatmentDeliveryDeviceRelationshipSequence
-    ImagingSourceLocationSpecificationType ImagingSourcePositionSequence
-    ImagingSourceToBeamModifierDefinitionPlaneDistance IncorporatedInventoryInstanceSequence
-    InventoriedInstancesSequence InventoriedSeriesSequence InventoriedStudiesSequence
-    InventoryAccessEndPointsSequence InventoryCompletionStatus InventoryInstanceDescription
-    InventoryLevel InventoryPurpose IssuerOfClinicalTrialProtocolID
-    IssuerOfClinicalTrialSeriesID IssuerOfClinicalTrialSiteID IssuerOfClinicalTrialSubjectID
-    IssuerOfClinicalTrialSubjectReadingID IssuerOfClinicalTrialTimePointID ItemInventoryDateTime
-    KVImagingGenerationParametersSequence ListOfUIDMatchingSequence LowerCutoffFrequency
-    MVImagingGenerationParametersSequence MagnitudeEncodingCodeSequence
-    MaximumCumulativeMetersetExposure MaximumNumberOfRecords MetadataSequence
-    NotchFilterCharacteristicsSequence NumberOfAcquisitionDevices NumberOfStudyRecordsInInstance
-    ObjectSoundSpeed OtherClinicalTrialProtocolIDsSequence ParallelRTBeamDelimiterOpeningExtents
-    PatientToEquipmentRelationshipSequence PatientTreatmentPreparationSequence
-    PhotoacousticExcitationCharacteristicsSequence PhotoacousticImageFrameTypeSequence
-    PositionAcquisitionTemplateCodeSequence PositionAcquisitionTemplateDescription
-    PositionAcquisitionTemplateID PositionAcquisitionTemplateIdentificationSequence
-    PositionAcquisitionTemplateName PriorRecordKey ProjectionImagingAcquisitionParameterSequence
-    ROICreatorSequence ROIDateTime ROIInterpreterSequence ROIObservationContextCodeSequence
-    ROIObservationDateTime RTAcquisitionPatientPositionSequence RTImageFrameContextSequence
-    RTImageFrameGeneralContentSequence RTImageFrameImagingDevicePositionSequence
-    RTImageFrameMVRadiationAcquisitionSequence RTImageFrameRadiationAcquisitionSequence
-    RTImageFramekVRadiationAcquisitionSequence RTImageScopeSequence RangeMatchingSequence
-    ReasonForRemovalCodeSequence RecordKey
-    ReferencedBaselineParametersRTRadiationInstanceSequence
-    ReferencedInstancesBySOPClassSequence ReferencedPositionReferenceInstanceSequence
-    RemovedFromOperationalUse RequestedStatusInterval RetainInstances ScanArcType
-    ScanStartPositionSequence ScanStopPositionSequence ScopeOfInventorySequence
-    SelectedFrameFunctionalGroupsSequence SelectedFrameNumber
-    SoundSpeedCorrectionMechanismCodeSequence SourceSeriesInformationSequence
-    SourceSeriesSequence StartCumulativeMeterset StopCumulativeMeterset StoredInstanceBaseURI
-    StoredInstanceTransferSyntaxUID StudyAccessEndPointsSequence StudyUpdateDateTime
-    SubtaskWorkitemCodeSequence SummarizedFilterLookupTable SyntheticData
-    TableTopPositionAlignmentUID TissueLocation TotalNumberOfStudyRecords TransactionStatus
-    TransactionStatusComment TransducerResponseSequence TransducerTechnologySequence
-    UpdatedMetadataSequence UpperCutoffFrequency UsedRTStructureSetROISequence
-    VariableModalityLUTSequence VertexDistance WaveformAmplifierType WaveformFilterDescription
-    WaveformFilterType
-"""
-_NEWER_THAN_DCMTK: Final = frozenset(_NEWER_THAN_DCMTK_TEXT.split())
-
-# Retired in pydicom 3.0.2 but current (so named without ``RETIRED_``) in DCMTK 3.6.7.
-_CURRENT_IN_DCMTK: Final = frozenset(
-    [
-        "DoseValue",
-        "ROIObservationDescription",
-        "ROIObservationLabel",
-        "RTDoseROISequence",
-        "ReferencedPatientAliasSequence",
-        "RoboticBaseLocationIndicator",
-        "TreatmentTerminationCode",
-        "WeightingLookupTableData",
-        "WeightingLookupTableDescriptor",
-    ]
-)
-
-
-_RETIRED_PREFIX: Final = "RETIRED_"
-
-
-def _lookup(name: str) -> int | None:
-    """The tag pydicom (or DCMTK's few extra entries) gives a bare keyword, retired or not."""
-    global _repeater_keywords
-    # Imported lazily: pydicom is only needed when a keyword must be resolved. The repeater
-    # table (60xx,3000 OverlayData...) is only reachable through its defining module.
-    from pydicom._dicom_dict import RepeatersDictionary
-    from pydicom.datadict import tag_for_keyword as pydicom_tag_for_keyword
-
-    if _repeater_keywords is None:
-        _repeater_keywords = {
-            entry[4]: int(mask.replace("x", "0"), 16)
-            for mask, entry in RepeatersDictionary.items()
-            if entry[4]
-        }
-        _repeater_keywords.update(_DCMTK_REPEATER_TAGS)
-    tag = pydicom_tag_for_keyword(name)
-    if tag is None:
-        tag = _repeater_keywords.get(name, _DCMTK_ONLY_KEYWORDS.get(name))
-    return tag
-
-
-def _retired_in_dcmtk(name: str, tag: int) -> bool:
-    """Whether DCMTK 3.6.7 names the attribute ``RETIRED_<name>``."""
-    if name in _CURRENT_IN_DCMTK:
-        return False
-    from pydicom.datadict import dictionary_is_retired
-
-    try:
-        return bool(dictionary_is_retired(tag))
-    except KeyError:  # a DCMTK-only name (e.g. PrivateCreator): not in pydicom's dictionary
-        return False
-
-
 def dcmtk_keyword_tag(keyword: str) -> int | None:
     """The tag DCMTK 3.6.7 finds for a public keyword made of ASCII letters and digits.
 
@@ -251,14 +103,8 @@ def dcmtk_keyword_tag(keyword: str) -> int | None:
         ``(gggg,00ee)`` of the private block's first element); those are not known here and
         give None.
     """
-    if not keyword or not _KEYWORD_CHARACTERS.issuperset(keyword):
-        return None
-    if keyword in _NEWER_THAN_DCMTK:
-        return None
-    tag = _lookup(keyword)
-    if tag is None or _retired_in_dcmtk(keyword, tag):
-        return None
-    return tag
+    ensure_dictionary()
+    return _core.dcmtk_keyword_tag(keyword)
 
 
 def tag_for_keyword(keyword: str) -> int | None:
@@ -278,15 +124,8 @@ def tag_for_keyword(keyword: str) -> int | None:
     int or None
         The tag as ``0xggggeeee``, or None when DCMTK's public dictionary has no such name.
     """
-    if not keyword.startswith(_RETIRED_PREFIX):
-        return dcmtk_keyword_tag(keyword)
-    bare = keyword.removeprefix(_RETIRED_PREFIX)
-    if not bare or not _KEYWORD_CHARACTERS.issuperset(bare) or bare in _NEWER_THAN_DCMTK:
-        return None
-    tag = _lookup(bare)
-    if tag is None or not _retired_in_dcmtk(bare, tag):
-        return None
-    return tag
+    ensure_dictionary()
+    return _core.tag_for_keyword(keyword)
 
 
 def parse_tag_argument(text: str) -> int | None:

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from cryptography import x509
 
     from ._core import SignatureCheck
-    from .trust import TrustStore
+    from .pki import TrustStore
 
 __all__ = ["Check", "TimestampPolicy", "Verification", "VerificationPolicy", "evaluate"]
 
@@ -96,7 +96,7 @@ def _check_one(
     timestamps: TimestampPolicy,
     chains_trusted: bool,
 ) -> Check:
-    from .keys import name_oneline
+    from .pki.names import name_oneline
 
     sig = verdict.signature
     cert = _x509(verdict.certificate)

@@ -78,7 +78,7 @@ class Verifier:
         old_format: bool = False,
         warn: Callable[[str], None] | None = None,
     ) -> None:
-        from ..trust import TrustStore
+        from ..pki import TrustStore
 
         ensure_dictionary()
         trusted, untrusted, crls = list(trusted), list(untrusted), list(crls)

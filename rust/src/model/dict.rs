@@ -1,7 +1,8 @@
-//! The data dictionary used to give implicit-VR elements the VR DCMTK would give them.
+//! The data dictionary: the VR DCMTK would give an implicit-VR element, the names DCMTK
+//! prints, and the keywords DCMTK 3.6.7 knows in its options (`-t`, `-tf`, item locations).
 //!
-//! The table is generated from pydicom's dictionary (`tools/gen_dictionary.py`) and handed to
-//! the core once, as text, by [`load`]. Pseudo-VRs (`xs`, `ox`, `px`, `lt`, `up`) are resolved
+//! The table is generated from pydicom's dictionary and DCMTK's differences
+//! (`tools/gen_dictionary.py`) and handed to the core once, as text, by [`load`]. Pseudo-VRs (`xs`, `ox`, `px`, `lt`, `up`) are resolved
 //! with DCMTK's rules in [`crate::read`].
 
 use std::collections::HashMap;
@@ -63,7 +64,8 @@ pub struct Dictionary {
     exact: HashMap<u32, Entry>,
     masked: Vec<Masked>,
     private: HashMap<String, Vec<Masked>>,
-    by_keyword: HashMap<String, u32>,
+    /// DCMTK's keywords: the tag, and whether DCMTK names it `RETIRED_<keyword>`.
+    keywords: HashMap<String, (u32, bool)>,
 }
 
 fn parse_mask(s: &str) -> Option<(u32, u32)> {
@@ -102,9 +104,6 @@ impl Dictionary {
                     let tag = u32::from_str_radix(f[1], 16).map_err(|_| bad())?;
                     let vr = DictVr::parse(f[2]).ok_or_else(bad)?;
                     let keyword = f[3].to_string();
-                    if !keyword.is_empty() {
-                        d.by_keyword.insert(keyword.clone(), tag);
-                    }
                     d.exact.insert(tag, Entry { vr, keyword });
                 }
                 Some("M") if f.len() >= 4 => {
@@ -128,6 +127,15 @@ impl Dictionary {
                         mask,
                         entry,
                     });
+                }
+                Some("K") if f.len() >= 4 => {
+                    let tag = u32::from_str_radix(f[2], 16).map_err(|_| bad())?;
+                    let retired = match f[3] {
+                        "r" => true,
+                        "c" => false,
+                        _ => return Err(bad()),
+                    };
+                    d.keywords.insert(f[1].to_string(), (tag, retired));
                 }
                 _ => return Err(bad()),
             }
@@ -202,10 +210,34 @@ impl Dictionary {
         }
     }
 
-    /// The tag of a public keyword.
+    /// The tag DCMTK 3.6.7 finds for a keyword made of ASCII letters and digits, as tag files
+    /// (`-tf`) and item locations (`--sign-item`) look names up: current attributes only,
+    /// since such a run cannot spell `RETIRED_`.
     #[must_use]
-    pub fn tag_of(&self, keyword: &str) -> Option<u32> {
-        self.by_keyword.get(keyword).copied()
+    pub fn dcmtk_keyword_tag(&self, keyword: &str) -> Option<u32> {
+        if keyword.is_empty() || !keyword.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return None;
+        }
+        match self.keywords.get(keyword) {
+            Some((tag, false)) => Some(*tag),
+            _ => None,
+        }
+    }
+
+    /// The tag of a name of DCMTK 3.6.7's public dictionary as `-t/--tag` looks it up:
+    /// current attributes by keyword, retired ones only as `RETIRED_<keyword>`.
+    #[must_use]
+    pub fn tag_for_keyword(&self, name: &str) -> Option<u32> {
+        let Some(bare) = name.strip_prefix("RETIRED_") else {
+            return self.dcmtk_keyword_tag(name);
+        };
+        if bare.is_empty() || !bare.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return None;
+        }
+        match self.keywords.get(bare) {
+            Some((tag, true)) => Some(*tag),
+            _ => None,
+        }
     }
 
     /// Number of exact public entries.
@@ -264,7 +296,8 @@ mod tests {
 
     const SAMPLE: &str =
         "# test\nE\t00100010\tPN\tPatientName\nE\t00280120\txs\tPixelPaddingValue\n\
-M\t60xx3000\tox\tOverlayData\nP\tGEMS_IDEN_01\t0009xx01\tLO\tFullFidelity\n";
+M\t60xx3000\tox\tOverlayData\nP\tGEMS_IDEN_01\t0009xx01\tLO\tFullFidelity\n\
+K\tPatientName\t00100010\tc\nK\tCurveDimensions\t50000005\tr\n";
 
     #[test]
     fn lookups() {
@@ -280,7 +313,18 @@ M\t60xx3000\tox\tOverlayData\nP\tGEMS_IDEN_01\t0009xx01\tLO\tFullFidelity\n";
         assert_eq!(d.lookup_vr(0x0009_0010, None), Some(DictVr::Fixed(Vr::LO)));
         assert_eq!(d.lookup_vr(0x0011_0000, None), Some(DictVr::Fixed(Vr::UL)));
         assert_eq!(d.lookup_vr(0x0010_9999, None), None);
-        assert_eq!(d.tag_of("PatientName"), Some(0x0010_0010));
+        assert_eq!(d.tag_for_keyword("PatientName"), Some(0x0010_0010));
+        assert_eq!(d.dcmtk_keyword_tag("PatientName"), Some(0x0010_0010));
+        assert_eq!(d.tag_for_keyword("RETIRED_PatientName"), None);
+        assert_eq!(d.tag_for_keyword("CurveDimensions"), None);
+        assert_eq!(
+            d.tag_for_keyword("RETIRED_CurveDimensions"),
+            Some(0x5000_0005)
+        );
+        assert_eq!(d.dcmtk_keyword_tag("CurveDimensions"), None);
+        assert_eq!(d.dcmtk_keyword_tag("Patient_Name"), None);
+        assert_eq!(d.tag_for_keyword("RETIRED_"), None);
+        assert!(Dictionary::parse("K\tX\t00100010\tq\n").is_err());
         assert_eq!(d.name(0x0009_1001), "Unknown Tag & Data");
         assert!(Dictionary::parse("E\tzz\tPN\tX\n").is_err());
     }

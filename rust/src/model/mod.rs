@@ -3,6 +3,7 @@
 
 pub mod datetime;
 pub mod dict;
+pub mod document;
 pub mod normalize;
 pub mod syntax;
 pub mod tag;

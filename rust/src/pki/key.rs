@@ -169,6 +169,8 @@ pub struct PublicKey {
     bits: u32,
     curve: Option<&'static str>,
     verifier: Verifier,
+    /// The DER SubjectPublicKeyInfo, for comparing keys this module cannot compute with.
+    spki: Vec<u8>,
 }
 
 /// A big-endian unsigned integer as a `BoxedUint` of exactly its own precision.
@@ -245,6 +247,7 @@ fn ec_key(params: Option<&[u8]>, point: &[u8]) -> Option<PublicKey> {
         bits: named.bits,
         curve: Some(named.name),
         verifier,
+        spki: Vec::new(),
     })
 }
 
@@ -263,12 +266,15 @@ impl PublicKey {
     /// signing key, including malformed keys, is a key of type [`KeyType::None`].
     #[must_use]
     pub fn from_spki(der: &[u8]) -> PublicKey {
-        Self::parse(der).unwrap_or(PublicKey {
+        let mut key = Self::parse(der).unwrap_or(PublicKey {
             kind: KeyType::None,
             bits: 0,
             curve: None,
             verifier: Verifier::None,
-        })
+            spki: Vec::new(),
+        });
+        key.spki = der.to_vec();
+        key
     }
 
     fn parse(der: &[u8]) -> Option<PublicKey> {
@@ -292,6 +298,7 @@ impl PublicKey {
                 bits: rsa.n().bit_width_vartime(),
                 curve: None,
                 verifier: Verifier::Rsa(rsa),
+                spki: Vec::new(),
             });
         }
         if oid == OID_DSA || oid == OID_DSA_OIW {
@@ -305,6 +312,7 @@ impl PublicKey {
                 bits,
                 curve: None,
                 verifier: Verifier::Dsa(Box::new(verifying)),
+                spki: Vec::new(),
             });
         }
         if oid == OID_EC {
@@ -318,6 +326,7 @@ impl PublicKey {
                 bits,
                 curve: None,
                 verifier: Verifier::None,
+                spki: Vec::new(),
             });
         }
         None
@@ -334,6 +343,19 @@ impl PublicKey {
             bits,
             curve,
             verifier,
+            spki: Vec::new(),
+        }
+    }
+
+    /// True when `other` is the same key (OpenSSL's `EVP_PKEY_eq`): the same key material for
+    /// keys this module computes with, else the same SubjectPublicKeyInfo.
+    #[must_use]
+    pub fn same_key(&self, other: &PublicKey) -> bool {
+        match (&self.verifier, &other.verifier) {
+            (Verifier::None, _) | (_, Verifier::None) => {
+                self.kind == other.kind && !self.spki.is_empty() && self.spki == other.spki
+            }
+            (a, b) => a == b,
         }
     }
 

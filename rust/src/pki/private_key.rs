@@ -284,7 +284,7 @@ impl PrivateKey {
     /// True when `public` is the public half of this key (OpenSSL's `X509_check_private_key`).
     #[must_use]
     pub fn matches(&self, public: &PublicKey) -> bool {
-        self.public.verifier() == public.verifier()
+        self.public.same_key(public)
     }
 
     /// True for an RSA modulus of odd byte length: DCMTK pads such signatures and can never

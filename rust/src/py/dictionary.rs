@@ -33,10 +33,18 @@ pub(super) fn tag_name(tag: u32) -> String {
     dict::global().name(tag)
 }
 
-/// The tag of a dictionary keyword.
+/// The tag of a name of DCMTK 3.6.7's public dictionary as `-t` looks it up (retired
+/// attributes as `RETIRED_<keyword>`).
 #[pyfunction]
 pub(super) fn tag_for_keyword(keyword: &str) -> Option<u32> {
-    dict::global().tag_of(keyword)
+    dict::global().tag_for_keyword(keyword)
+}
+
+/// The tag DCMTK 3.6.7 finds for a keyword of a tag file or an item location (runs of ASCII
+/// letters and digits; retired attributes cannot be spelled).
+#[pyfunction]
+pub(super) fn dcmtk_keyword_tag(keyword: &str) -> Option<u32> {
+    dict::global().dcmtk_keyword_tag(keyword)
 }
 
 /// DCMTK's location string of an item path.

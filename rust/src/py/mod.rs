@@ -5,7 +5,7 @@
 //! |---|---|
 //! | `document` | `Document` (read, signatures, verdicts, new signatures, writing), `check_file` |
 //! | `records` | `Signature`, `SignatureCheck`, `SignatureChecks` (typed results) |
-//! | `pki` | `Certificate`, `PrivateKey`, `TrustAnchors`, `PemBlock`, DER trimming |
+//! | `pki` | `Certificate`, `PublicKey`, `PrivateKey`, `TrustAnchors`, `PemBlock`, DER trimming |
 //! | `hasher` | `Hasher` (streaming digests) |
 //! | `dictionary` | the data dictionary, tag and transfer syntax names |
 //! | `vocabulary` | the enums of `dicomsign.vocabulary`, both ways |
@@ -29,8 +29,8 @@ mod _core {
 
     #[pymodule_export]
     use super::dictionary::{
-        dictionary_loaded, load_dictionary, location_string, set_dictionary_path, tag_for_keyword,
-        tag_name, transfer_syntax_name,
+        dcmtk_keyword_tag, dictionary_loaded, load_dictionary, location_string,
+        set_dictionary_path, tag_for_keyword, tag_name, transfer_syntax_name,
     };
     #[pymodule_export]
     use super::document::{check_file, is_signable_tag, new_uid, PyDocument};
@@ -38,7 +38,8 @@ mod _core {
     use super::hasher::PyHasher;
     #[pymodule_export]
     use super::pki::{
-        digest_size, pem_blocks, trim_der, PyCertificate, PyPemBlock, PyPrivateKey, PyTrustAnchors,
+        digest_size, pem_blocks, trim_der, PyCertificate, PyPemBlock, PyPrivateKey, PyPublicKey,
+        PyTrustAnchors,
     };
     #[pymodule_export]
     use super::records::{PySignature, PySignatureCheck, PySignatureChecks};

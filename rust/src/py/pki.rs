@@ -5,14 +5,85 @@ use std::path::PathBuf;
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::PyBytes;
+use pyo3::types::{PyBytes, PyDict};
 
 use crate::mac::digest::MacAlgorithm;
 use crate::pki::chain::TrustAnchors;
 use crate::pki::private_key::KeyError;
 use crate::pki::{self, Certificate, KeyType, PrivateKey, PublicKey};
 
-/// An X.509 certificate as DCMTK reads it: its key's class, size and description.
+/// A public key as DCMTK classifies and describes it, and the check of DICOM signatures made
+/// with it.
+#[pyclass(frozen, module = "dicomsign._core", name = "PublicKey")]
+pub(super) struct PyPublicKey {
+    inner: PublicKey,
+}
+
+#[pymethods]
+impl PyPublicKey {
+    /// The key of a DER SubjectPublicKeyInfo (a key DCMTK cannot use has type none).
+    #[staticmethod]
+    fn from_spki(der: &[u8]) -> Self {
+        PyPublicKey {
+            inner: PublicKey::from_spki(der),
+        }
+    }
+
+    /// DCMTK's key class.
+    #[getter]
+    fn key_type(&self) -> KeyType {
+        self.inner.key_type()
+    }
+
+    /// OpenSSL's `EVP_PKEY_bits`: modulus or prime bits, curve order bits.
+    #[getter]
+    fn bits(&self) -> u32 {
+        self.inner.bits()
+    }
+
+    /// OpenSSL's short name of the key's elliptic curve.
+    #[getter]
+    fn curve(&self) -> Option<&'static str> {
+        self.inner.curve()
+    }
+
+    /// DCMTK's description: `RSA, 2048 bits`, `EC, curve prime256v1, 256 bits`,
+    /// `unknown type`.
+    #[getter]
+    fn description(&self) -> String {
+        self.inner.description()
+    }
+
+    /// DCMTK's weak key warning, or None.
+    #[getter]
+    fn weak_key_warning(&self) -> Option<String> {
+        self.inner.weak_key_warning()
+    }
+
+    /// True when `other` is the same key (OpenSSL's `EVP_PKEY_eq`).
+    fn same_key(&self, other: &PyPublicKey) -> bool {
+        self.inner.same_key(&other.inner)
+    }
+
+    /// True when a DICOM signature over `digest` (the MAC digest made with `algorithm`) is
+    /// valid: RSA PKCS#1 v1.5 with DigestInfo (one pad byte allowed), DSA and ECDSA DER
+    /// (DCMTK's pad byte trimmed in every length form).
+    fn verify_digest(
+        &self,
+        py: Python<'_>,
+        algorithm: MacAlgorithm,
+        digest: &[u8],
+        signature: &[u8],
+    ) -> bool {
+        py.detach(|| self.inner.verify_digest(algorithm, digest, signature))
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<PublicKey {}>", self.inner.description())
+    }
+}
+
+/// An X.509 certificate as DCMTK reads it.
 #[pyclass(frozen, module = "dicomsign._core", name = "Certificate")]
 pub(super) struct PyCertificate {
     inner: Certificate,
@@ -40,28 +111,12 @@ impl PyCertificate {
         PyBytes::new(py, self.inner.der())
     }
 
-    /// DCMTK's key class of the subject's public key.
+    /// The subject's public key.
     #[getter]
-    fn key_type(&self) -> KeyType {
-        self.inner.key_type()
-    }
-
-    /// OpenSSL's `EVP_PKEY_bits` of the key.
-    #[getter]
-    fn key_bits(&self) -> u32 {
-        self.inner.key().bits()
-    }
-
-    /// DCMTK's description of the key: `RSA, 2048 bits`, `EC, curve prime256v1, 256 bits`.
-    #[getter]
-    fn key_description(&self) -> String {
-        self.inner.key().description()
-    }
-
-    /// DCMTK's weak key warning, or None.
-    #[getter]
-    fn weak_key_warning(&self) -> Option<String> {
-        self.inner.key().weak_key_warning()
+    fn public_key(&self) -> PyPublicKey {
+        PyPublicKey {
+            inner: self.inner.key().clone(),
+        }
     }
 
     /// notBefore and notAfter, Unix seconds.
@@ -109,6 +164,14 @@ impl PyPrivateKey {
     /// True when `certificate` holds this key's public half (`X509_check_private_key`).
     fn matches(&self, certificate: &PyCertificate) -> bool {
         self.inner.matches(certificate.key())
+    }
+
+    /// The public half.
+    #[getter]
+    fn public_key(&self) -> PyPublicKey {
+        PyPublicKey {
+            inner: self.inner.public_key().clone(),
+        }
     }
 
     /// True for an RSA modulus of odd byte length (DCMTK can never verify its signatures).
@@ -181,8 +244,12 @@ impl PyPemBlock {
 
     /// RFC 1421 headers (`Proc-Type`, `DEK-Info`), in file order.
     #[getter]
-    fn headers(&self) -> Vec<(String, String)> {
-        self.inner.headers.clone()
+    fn headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let headers = PyDict::new(py);
+        for (name, value) in &self.inner.headers {
+            headers.set_item(name, value)?;
+        }
+        Ok(headers)
     }
 
     /// The decoded body; None when it is not valid base64 or the END label differs.

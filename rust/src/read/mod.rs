@@ -5,6 +5,8 @@
 
 pub mod source;
 
+pub use crate::model::document::Document;
+
 use std::collections::HashMap;
 use std::io;
 use std::sync::Arc;
@@ -71,23 +73,6 @@ impl Default for ReadOptions {
             bulk_threshold: 64 * 1024,
         }
     }
-}
-
-/// A document read into memory (large values excepted).
-#[derive(Debug)]
-pub struct Document {
-    /// The bytes the dataset's stored values refer to.
-    pub source: Arc<Source>,
-    /// The file meta information, when the input had one.
-    pub meta: Option<Dataset>,
-    /// The dataset.
-    pub dataset: Dataset,
-    /// The transfer syntax UID of the dataset as read (detected ones included).
-    pub transfer_syntax: String,
-    /// How the dataset was encoded.
-    pub kind: Kind,
-    /// DCMTK's warnings while reading (odd lengths, order, duplicates, CP-246), in order.
-    pub warnings: Vec<String>,
 }
 
 struct Cursor<'a> {

@@ -8,11 +8,11 @@ use std::path::Path;
 use crate::error::{CoreError, CoreResult};
 use crate::mac::digest::{HashSink, MacAlgorithm};
 use crate::mac::stream::{self, Selection, StreamOptions};
+use crate::model::document::Document;
 use crate::model::tag;
 use crate::model::vr::Vr;
 use crate::model::{Dataset, Element};
 use crate::read::source::Source;
-use crate::read::Document;
 use crate::write::{self, Output, WriteOptions};
 
 /// What to hash: the algorithm and the stream options.

@@ -497,7 +497,12 @@ mod tests {
             value: Value::Items(vec![oa_item]),
         });
         let s = find(&root);
-        assert!(s.found.is_empty());
+        assert!(s.found.is_empty() && s.skipped_before.is_empty());
+        // The main dataset's own signature comes after the skipped one, which it counts.
+        add(&mut root, &[], mac_item_with(0), sig_item(0, "1.1")).unwrap();
+        let s = find(&root);
+        assert_eq!(s.skipped_before, vec![1]);
+        assert_eq!(describe_all(&root, &s)[0].skipped_before, 1);
         assert_eq!(
             s.skipped,
             vec![vec![

@@ -12,12 +12,12 @@ use crate::error::CoreError;
 use crate::mac::digest::{HashSink, MacAlgorithm};
 use crate::mac::stream::{self, MacEncoding, Selection, StreamOptions};
 use crate::model::datetime;
+use crate::model::document::Document;
 use crate::model::normalize::Rule;
 use crate::model::vr::Vr;
 use crate::pki::certificate::Certificate;
 use crate::pki::chain::TrustAnchors;
 use crate::pki::KeyType;
-use crate::read::Document;
 use crate::signatures::{self, ItemPath, SignatureInfo};
 
 /// The only Certificate Type (0400,0110) DCMTK reads.

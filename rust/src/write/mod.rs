@@ -7,12 +7,12 @@ pub mod emit;
 use std::io::{self, Write};
 
 use crate::error::{CoreError, CoreResult};
+use crate::model::document::Document;
 use crate::model::normalize::Rule;
 use crate::model::syntax::{self, Kind};
 use crate::model::tag;
 use crate::model::vr::Vr;
 use crate::model::{Blob, Dataset, Element, Value};
-use crate::read::Document;
 use crate::write::emit::Emitter;
 
 /// The output transfer syntax (`+t=`, `+te`, `+tb`, `+ti`).

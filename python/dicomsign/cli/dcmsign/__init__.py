@@ -19,11 +19,25 @@ __all__ = ["main"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``dcmsign`` on ``argv`` (default: the process's command line); return the exit code."""
-    from .quick import attempt
+    """Run ``dcmsign`` on ``argv`` (default: the process's command line); return the exit code.
 
-    args = list(sys.argv[1:] if argv is None else argv)
-    quick = attempt(args)
+    The quick paths make no reference cycles, so the cyclic garbage collector is paused while
+    they run. Called as the command (``argv`` None), a quick path that finishes leaves it paused:
+    the interpreter exits right after and skips its final collection. Called as a library
+    function, the collector is left as found.
+    """
+    import gc
+
+    enabled = gc.isenabled()
+    gc.disable()
+    quick = None
+    try:
+        from .quick import attempt
+
+        quick = attempt(list(sys.argv[1:] if argv is None else argv))
+    finally:
+        if enabled and not (argv is None and isinstance(quick, int)):
+            gc.enable()
     if isinstance(quick, int):
         return quick
     from .run import run

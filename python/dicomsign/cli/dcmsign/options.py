@@ -85,6 +85,7 @@ from typing import TextIO, TypeVar
 from ...exitcodes import ExitCode
 from ...log import DcmtkLogger, LogLevel, parse_log_level
 from ...purposes import SignaturePurpose, purpose_list_text
+from ...signers.passwords import Password
 from ...tags import parse_tag_argument
 from ...vocabulary import (
     MacAlgorithm,
@@ -114,7 +115,6 @@ __all__ = [
     "DcmsignOptions",
     "DcmsignParseHooks",
     "KeyFormat",
-    "PasswordMode",
     "build_dcmsign_spec",
     "default_version",
     "evaluate_dcmsign_args",
@@ -152,14 +152,6 @@ class KeyFormat(Enum):
 
     PEM = "PEM"
     DER = "DER"
-
-
-class PasswordMode(Enum):
-    """Private key password: ``+ps`` prompt (default), ``+pw`` given, ``-pw`` empty."""
-
-    PROMPT = "prompt"
-    GIVEN = "given"
-    EMPTY = "empty"
 
 
 class CertificateSource(Enum):
@@ -201,8 +193,7 @@ class DcmsignOptions:
     trusted_certificate_directories: tuple[str, ...] = ()
     crl_files: tuple[str, ...] = ()
     crl_verification_option: bool = False
-    password_mode: PasswordMode = PasswordMode.PROMPT
-    password: str | None = field(default=None, repr=False)
+    password: Password = field(default_factory=Password.prompt)
     profile: Profile = Profile.NONE
     mac: MacAlgorithm = MacAlgorithm.RIPEMD160
     purpose: SignaturePurpose | None = None
@@ -609,13 +600,13 @@ class _Evaluator:
         cmd.begin_option_block()
         if cmd.find_option("--std-passwd"):
             app.check_dependence("--std-passwd", _SIGN_OR_SIGN_ITEM, signing)
-            self.o.password_mode, self.o.password = PasswordMode.PROMPT, None
+            self.o.password = Password.prompt()
         if cmd.find_option("--use-passwd"):
             app.check_dependence("--use-passwd", _SIGN_OR_SIGN_ITEM, signing)
-            self.o.password_mode, self.o.password = PasswordMode.GIVEN, self.value()
+            self.o.password = Password.given(self.value())
         if cmd.find_option("--null-passwd"):
             app.check_dependence("--null-passwd", _SIGN_OR_SIGN_ITEM, signing)
-            self.o.password_mode, self.o.password = PasswordMode.EMPTY, ""
+            self.o.password = Password.empty()
         cmd.end_option_block()
         cmd.begin_option_block()
         for option in table.family("profile"):
@@ -739,7 +730,7 @@ _M = TypeVar("_M", bound=Enum)
 
 
 def _meaning(option: table.Option, kind: type[_M]) -> _M:
-    """The value an option of the table selects, as a member of ``kind``."""
+    """The vocabulary member an option of the table selects."""
     return kind(option.meaning)
 
 

@@ -117,7 +117,7 @@ def _sign(options: list[tuple[table.Option, list[str]]], files: list[str]) -> in
     mac = MacAlgorithm.RIPEMD160
     for option, _values in options:
         if option.family == "mac":
-            mac = MacAlgorithm(str(option.meaning))
+            mac = MacAlgorithm(option.meaning)
     key, certificate = signs[0]
     return _sign_with(key, certificate, mac, files[0], files[1])
 
@@ -147,7 +147,7 @@ def _sign_with(
     now = time.time()
     if key is None or not key.matches(certificate) or key.odd_modulus:
         return None
-    if certificate.weak_key_warning is not None:
+    if certificate.public_key.weak_key_warning is not None:
         return None
     not_before, not_after = certificate.validity
     if not not_before <= now <= not_after:

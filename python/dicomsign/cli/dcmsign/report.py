@@ -34,11 +34,12 @@ def _xfer_text(uid: str | None) -> str:
 
 
 def _certificate_lines(cert: x509.Certificate | None) -> list[str]:
-    from ... import keys
+    from ...pki.certificates import certificate_details, key_type
+    from ...vocabulary import KeyType
 
-    if cert is None or keys.key_type(cert) is keys.KeyType.NONE:
+    if cert is None or key_type(cert) is KeyType.NONE:
         return ["      none"]
-    d = keys.certificate_details(cert)
+    d = certificate_details(cert)
     return [
         f"      X.509v{d.version}",
         f"      Subject                 : {d.subject}",

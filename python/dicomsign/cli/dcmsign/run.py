@@ -48,8 +48,8 @@ from .options import (
 from .report import SKIPPED_WARNING, print_removed, print_verification
 
 if TYPE_CHECKING:
+    from ...pki import TrustStore
     from ...signing import OutputRequest
-    from ...trust import TrustStore
     from .quick import Prepared
 
 __all__ = ["run"]
@@ -91,7 +91,7 @@ def _creatable(path: Path) -> bool:
 
 
 def _trust_store(hooks: _Hooks, opts: DcmsignOptions, logger: DcmtkLogger) -> TrustStore:
-    from ...trust import TrustStore
+    from ...pki import TrustStore
 
     store = TrustStore(der=hooks.key_format is KeyFormat.DER, warn=logger.warn)
     # DCMTK evaluates these options right to left; the hook recorded them in that order.

@@ -4,25 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ... import _core, keys
+from ... import _core
 from ...log import DcmtkLogger
+from ...signers import SoftwareSigner
 from ...signing import OutputRequest, sign_document
 from ...verification import Check
 from ...vocabulary import ValueRule, VerificationPolicy
-from .options import Command, DcmsignOptions, KeyFormat, PasswordMode
+from .options import Command, DcmsignOptions, KeyFormat
 
 __all__ = ["profile_checker", "sign"]
 
 #: The value normalization used for new signatures: the same MAC for DCMTK 3.6 and 3.7.
 SIGNING_RULE = ValueRule.DCMTK_3_7
-
-
-def _password(opts: DcmsignOptions) -> keys.Password:
-    if opts.password_mode is PasswordMode.GIVEN:
-        return keys.Password.given(opts.password or "")
-    if opts.password_mode is PasswordMode.EMPTY:
-        return keys.Password.empty()
-    return keys.Password.prompt()
 
 
 def sign(
@@ -49,11 +42,11 @@ def sign(
     logger.info(
         "create signature in sequence item." if item else "create signature in main object."
     )
-    signer = keys.SoftwareSigner.from_files(
+    signer = SoftwareSigner.from_files(
         opts.key_file or "",
         opts.certificate_file or "",
         der=opts.key_format is KeyFormat.DER,
-        password=_password(opts),
+        password=opts.password,
     )
     container: list[tuple[int, int]] = []
     if item:

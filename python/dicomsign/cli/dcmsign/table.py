@@ -4,20 +4,12 @@ One table drives everything that knows the options: the complete parser and its 
 (:func:`dicomsign.cli.dcmsign.options.build_dcmsign_spec`), the evaluation of option families
 (every option of the MAC family, in table order, with the algorithm it means), and the quick
 paths (:mod:`.quick`), which recognise plain command lines by it without loading the parser.
-This module imports nothing but the vocabulary, so that the quick paths stay quick.
+This module imports nothing, so that the quick paths stay quick: an option's ``meaning`` is
+the value of the :mod:`dicomsign.vocabulary` member it selects (``"SHA256"`` for
+``MacAlgorithm.SHA256``), which the evaluator turns into the member.
 """
 
 from __future__ import annotations
-
-from ...vocabulary import (
-    MacAlgorithm,
-    Profile,
-    ReadMode,
-    ReadTransferSyntax,
-    TimestampPolicy,
-    VerificationPolicy,
-    WriteTransferSyntax,
-)
 
 TYPE_CHECKING = False  # ``typing`` is not imported at run time (start-up time)
 if TYPE_CHECKING:
@@ -45,8 +37,7 @@ class Option:
     """One option: its names, values and help, and what it means.
 
     ``family`` groups the alternatives of one setting (``"mac"``, ``"profile"``...), and
-    ``meaning`` is the value the option selects in that family (a vocabulary member, or the
-    command or source it names). ``needs`` is the option DCMTK requires alongside, when that
+    ``meaning`` is the value of the vocabulary member the option selects in that family. ``needs`` is the option DCMTK requires alongside, when that
     differs within a family (``+pc`` needs ``--sign``, ``+pb`` ``--sign or --sign-item``).
     """
 
@@ -72,7 +63,7 @@ class Option:
         value_description: str = "",
         exclusive: bool = False,
         family: str = "",
-        meaning: object = None,
+        meaning: str = "",
         needs: str = "",
     ) -> None:
         self.long = long
@@ -147,21 +138,21 @@ OPTIONS: tuple[Option | Section, ...] = (
         "+f",
         description="read file format or data set (default)",
         family="read-mode",
-        meaning=ReadMode.AUTO,
+        meaning="auto",
     ),
     _O(
         "--read-file-only",
         "+fo",
         description="read file format only",
         family="read-mode",
-        meaning=ReadMode.FILE_ONLY,
+        meaning="file",
     ),
     _O(
         "--read-dataset",
         "-f",
         description="read data set without file meta information",
         family="read-mode",
-        meaning=ReadMode.DATASET,
+        meaning="dataset",
     ),
     _sub("input transfer syntax:", LONG_COLUMN, SHORT_COLUMN),
     _O(
@@ -169,35 +160,35 @@ OPTIONS: tuple[Option | Section, ...] = (
         "-t=",
         description="use TS recognition (default)",
         family="read-xfer",
-        meaning=ReadTransferSyntax.AUTO,
+        meaning="auto",
     ),
     _O(
         "--read-xfer-detect",
         "-td",
         description="ignore TS specified in the file meta header",
         family="read-xfer",
-        meaning=ReadTransferSyntax.DETECT,
+        meaning="detect",
     ),
     _O(
         "--read-xfer-little",
         "-te",
         description="read with explicit VR little endian TS",
         family="read-xfer",
-        meaning=ReadTransferSyntax.LITTLE_ENDIAN_EXPLICIT,
+        meaning="little",
     ),
     _O(
         "--read-xfer-big",
         "-tb",
         description="read with explicit VR big endian TS",
         family="read-xfer",
-        meaning=ReadTransferSyntax.BIG_ENDIAN_EXPLICIT,
+        meaning="big",
     ),
     _O(
         "--read-xfer-implicit",
         "-ti",
         description="read with implicit VR little endian TS",
         family="read-xfer",
-        meaning=ReadTransferSyntax.LITTLE_ENDIAN_IMPLICIT,
+        meaning="implicit",
     ),
     _sub("handling of defined length UN elements:"),
     _O("--retain-un", "-uc", description="retain elements as UN (default)", family="un"),
@@ -267,35 +258,35 @@ OPTIONS: tuple[Option | Section, ...] = (
         "+rv",
         description="verify signatures if present, pass otherwise\n(default)",
         family="verification-policy",
-        meaning=VerificationPolicy.IF_PRESENT,
+        meaning="if-present",
     ),
     _O(
         "--require-sig",
         "+rg",
         description="fail if no signature at all is present",
         family="verification-policy",
-        meaning=VerificationPolicy.REQUIRE,
+        meaning="require",
     ),
     _O(
         "--require-creator",
         "+rc",
         description="fail if no creator RSA signature is present",
         family="verification-policy",
-        meaning=VerificationPolicy.CREATOR,
+        meaning="creator",
     ),
     _O(
         "--require-auth",
         "+ru",
         description="fail if no auth RSA signature is present",
         family="verification-policy",
-        meaning=VerificationPolicy.AUTHORIZATION,
+        meaning="authorization",
     ),
     _O(
         "--require-sr",
         "+rs",
         description="fail if no SR RSA signature is present",
         family="verification-policy",
-        meaning=VerificationPolicy.SR,
+        meaning="sr",
     ),
     _sub("timestamp verification:"),
     _O(
@@ -303,21 +294,21 @@ OPTIONS: tuple[Option | Section, ...] = (
         "+tv",
         description="verify certified timestamp if present (default)",
         family="timestamp-policy",
-        meaning=TimestampPolicy.VERIFY,
+        meaning="verify",
     ),
     _O(
         "--ignore-ts",
         "-tv",
         description="ignore certified timestamps",
         family="timestamp-policy",
-        meaning=TimestampPolicy.IGNORE,
+        meaning="ignore",
     ),
     _O(
         "--require-ts",
         "+tr",
         description="fail if no certified timestamp is present",
         family="timestamp-policy",
-        meaning=TimestampPolicy.REQUIRE,
+        meaning="require",
     ),
     _sub("certification authority:"),
     _O(
@@ -376,7 +367,7 @@ OPTIONS: tuple[Option | Section, ...] = (
         "-pf",
         description="don't enforce any signature profile (default)",
         family="profile",
-        meaning=Profile.NONE,
+        meaning="none",
         needs=_SIGN_OR_SIGN_ITEM,
     ),
     _O(
@@ -384,7 +375,7 @@ OPTIONS: tuple[Option | Section, ...] = (
         "+pb",
         description="enforce base RSA signature profile",
         family="profile",
-        meaning=Profile.BASE_RSA,
+        meaning="base-rsa",
         needs=_SIGN_OR_SIGN_ITEM,
     ),
     _O(
@@ -392,7 +383,7 @@ OPTIONS: tuple[Option | Section, ...] = (
         "+pc",
         description="enforce creator RSA signature profile",
         family="profile",
-        meaning=Profile.CREATOR_RSA,
+        meaning="creator-rsa",
         needs="--sign",
     ),
     _O(
@@ -400,7 +391,7 @@ OPTIONS: tuple[Option | Section, ...] = (
         "+pa",
         description="enforce authorization signature profile",
         family="profile",
-        meaning=Profile.AUTHORIZATION_RSA,
+        meaning="authorization-rsa",
         needs="--sign",
     ),
     _O(
@@ -408,7 +399,7 @@ OPTIONS: tuple[Option | Section, ...] = (
         "+pr",
         description="enforce SR RSA signature profile",
         family="profile",
-        meaning=Profile.SR_RSA,
+        meaning="sr-rsa",
         needs="--sign",
     ),
     _O(
@@ -416,7 +407,7 @@ OPTIONS: tuple[Option | Section, ...] = (
         "+pv",
         description="enforce SR RSA signature profile (verification)",
         family="profile",
-        meaning=Profile.SR_RSA_VERIFICATION,
+        meaning="sr-rsa-verification",
         needs="--sign",
     ),
     _sub("MAC algorithm:"),
@@ -425,25 +416,25 @@ OPTIONS: tuple[Option | Section, ...] = (
         "+mr",
         description="use RIPEMD 160 (default)",
         family="mac",
-        meaning=MacAlgorithm.RIPEMD160,
+        meaning="RIPEMD160",
     ),
     _O(
         "--mac-sha1",
         "+ms",
         description="use SHA-1 (not recommended)",
         family="mac",
-        meaning=MacAlgorithm.SHA1,
+        meaning="SHA1",
     ),
     _O(
         "--mac-md5",
         "+mm",
         description="use MD5 (not recommended)",
         family="mac",
-        meaning=MacAlgorithm.MD5,
+        meaning="MD5",
     ),
-    _O("--mac-sha256", "+m2", description="use SHA-256", family="mac", meaning=MacAlgorithm.SHA256),
-    _O("--mac-sha384", "+m3", description="use SHA-384", family="mac", meaning=MacAlgorithm.SHA384),
-    _O("--mac-sha512", "+m5", description="use SHA-512", family="mac", meaning=MacAlgorithm.SHA512),
+    _O("--mac-sha256", "+m2", description="use SHA-256", family="mac", meaning="SHA256"),
+    _O("--mac-sha384", "+m3", description="use SHA-384", family="mac", meaning="SHA384"),
+    _O("--mac-sha512", "+m5", description="use SHA-512", family="mac", meaning="SHA512"),
     _sub("signature purpose:"),
     _O(
         "--list-purposes",
@@ -502,42 +493,42 @@ OPTIONS: tuple[Option | Section, ...] = (
         "+tm2",
         description="use SHA-256 (default)",
         family="ts-mac",
-        meaning=MacAlgorithm.SHA256,
+        meaning="SHA256",
     ),
     _O(
         "--ts-mac-sha384",
         "+tm3",
         description="use SHA-384",
         family="ts-mac",
-        meaning=MacAlgorithm.SHA384,
+        meaning="SHA384",
     ),
     _O(
         "--ts-mac-sha512",
         "+tm5",
         description="use SHA-512",
         family="ts-mac",
-        meaning=MacAlgorithm.SHA512,
+        meaning="SHA512",
     ),
     _O(
         "--ts-mac-ripemd160",
         "+tmr",
         description="use RIPEMD 160",
         family="ts-mac",
-        meaning=MacAlgorithm.RIPEMD160,
+        meaning="RIPEMD160",
     ),
     _O(
         "--ts-mac-sha1",
         "+tms",
         description="use SHA-1 (not recommended)",
         family="ts-mac",
-        meaning=MacAlgorithm.SHA1,
+        meaning="SHA1",
     ),
     _O(
         "--ts-mac-md5",
         "+tmm",
         description="use MD5 (not recommended)",
         family="ts-mac",
-        meaning=MacAlgorithm.MD5,
+        meaning="MD5",
     ),
     _sub("timestamp query nonce options (only with --timestamp-file):"),
     _O("--ts-use-nonce", "+tn", description="include random nonce (default)", family="ts-nonce"),
@@ -577,28 +568,28 @@ OPTIONS: tuple[Option | Section, ...] = (
         "+t=",
         description="write with same TS as input (default)",
         family="write-xfer",
-        meaning=WriteTransferSyntax.SAME,
+        meaning="same",
     ),
     _O(
         "--write-xfer-little",
         "+te",
         description="write with explicit VR little endian TS",
         family="write-xfer",
-        meaning=WriteTransferSyntax.LITTLE_ENDIAN_EXPLICIT,
+        meaning="little",
     ),
     _O(
         "--write-xfer-big",
         "+tb",
         description="write with explicit VR big endian TS",
         family="write-xfer",
-        meaning=WriteTransferSyntax.BIG_ENDIAN_EXPLICIT,
+        meaning="big",
     ),
     _O(
         "--write-xfer-implicit",
         "+ti",
         description="write with implicit VR little endian TS",
         family="write-xfer",
-        meaning=WriteTransferSyntax.LITTLE_ENDIAN_IMPLICIT,
+        meaning="implicit",
     ),
     _sub("length encoding in sequences and items:"),
     _O(

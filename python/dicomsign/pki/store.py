@@ -1,0 +1,302 @@
+"""DCMTK's certificate store: trusted and untrusted certificates, CRLs and OpenSSL hashed
+directories, loaded from files as ``dcmsign`` loads them (with its warnings), and the
+validation of a signer certificate against them (:mod:`dicomsign.pki.chain`)."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from cryptography import x509
+
+from .. import _core
+from .chain import ChainCertificate, ChainVerifier
+from .crl import Crl, CrlChecker
+from .names import name_hash
+from .verify_errors import DEFAULT_DEPTH, X509_V_OK, ChainFailure, ChainResult
+
+__all__ = ["TrustStore"]
+
+_log = logging.getLogger(__name__)
+
+
+Warn = Callable[[str], None]
+
+
+class TrustStore:
+    """DCMTK's certificate verifier: trusted and untrusted certificates, CRLs and options.
+
+    Parameters
+    ----------
+    der : bool, default False
+        ``-der``: files are DER (one object per file); otherwise PEM.
+    warn : callable, optional
+        Receives DCMTK's warning for each file that cannot be loaded (default: this
+        module's logger).
+    trusted_first : bool, default False
+        Look for issuers in the trust store before the untrusted certificates. DCMTK replaces
+        OpenSSL's default parameters, which turns this off; the ``openssl verify`` command
+        has it on. Both reach a valid chain when one exists.
+    depth : int, default 100
+        Maximum number of intermediate certificates (DCMTK sets 100).
+    """
+
+    def __init__(
+        self,
+        *,
+        der: bool = False,
+        warn: Warn | None = None,
+        trusted_first: bool = False,
+        depth: int = DEFAULT_DEPTH,
+    ) -> None:
+        self.der = der
+        self.warn: Warn = warn if warn is not None else _log.warning
+        self.trusted_first = trusted_first
+        self.depth = depth
+        self.crl_check = False
+        self._trusted: list[ChainCertificate] = []
+        self._untrusted: list[ChainCertificate] = []
+        self._crls: list[Crl] = []
+        self._directories: list[Path] = []
+        self._dir_certs: dict[str, list[ChainCertificate]] = {}
+        self._dir_crls: dict[str, list[Crl]] = {}
+
+    @classmethod
+    def from_options(
+        cls,
+        *,
+        trusted_files: Iterable[str | os.PathLike[str]] = (),
+        untrusted_files: Iterable[str | os.PathLike[str]] = (),
+        directories: Iterable[str] = (),
+        crl_files: Iterable[str | os.PathLike[str]] = (),
+        crl_check: bool = False,
+        der: bool = False,
+        warn: Warn | None = None,
+    ) -> TrustStore:
+        """Build the store from dcmsign's options, in dcmsign's order and with its warnings.
+
+        ``+cf`` files, then ``+uf``, ``+cd`` and ``+cr``; ``+cl`` is ``crl_check`` (which
+        any loaded ``+cr`` file turns on as well).
+        """
+        store = cls(der=der, warn=warn)
+        for path in trusted_files:
+            store.add_trusted_file(path)
+        for path in untrusted_files:
+            store.add_untrusted_file(path)
+        for directory in directories:
+            store.add_directory(directory)
+        for path in crl_files:
+            store.add_crl_file(path)
+        if crl_check:
+            store.crl_check = True
+        return store
+
+    # -- loading ---------------------------------------------------------------------------
+
+    def add_trusted_certificate(self, cert: x509.Certificate) -> None:
+        """Trust ``cert`` (it anchors chains only if it is self-signed)."""
+        self._trusted.append(ChainCertificate(cert))
+
+    def add_untrusted_certificate(self, cert: x509.Certificate) -> None:
+        """Offer ``cert`` as an untrusted intermediate."""
+        self._untrusted.append(ChainCertificate(cert))
+
+    def add_crl(self, crl: x509.CertificateRevocationList) -> None:
+        """Add a CRL (does not enable CRL checking by itself)."""
+        self._crls.append(Crl(crl))
+
+    def add_trusted_file(self, path: str | os.PathLike[str]) -> bool:
+        """``+cf``: trusted certificates (PEM: all certificates and CRLs; DER: one certificate).
+
+        Returns False, after the warning ``unable to load certificate file 'x', ignoring``,
+        when the file yields nothing.
+        """
+        loaded = self._read_objects(Path(path), crls_too=True)
+        if loaded is None or not (loaded[0] or loaded[1]):
+            self.warn(f"unable to load certificate file '{os.fspath(path)}', ignoring")
+            return False
+        self._trusted.extend(ChainCertificate(cert) for cert in loaded[0])
+        self._crls.extend(Crl(crl) for crl in loaded[1])
+        return True
+
+    def add_untrusted_file(self, path: str | os.PathLike[str]) -> bool:
+        """``+uf``: untrusted certificates (PEM: all certificates, possibly none; DER: one).
+
+        Returns False, after the warning ``unable to load certificate file 'x', ignoring``,
+        when the file cannot be read or parsed. A PEM file without certificates is accepted
+        silently, as in DCMTK.
+        """
+        loaded = self._read_objects(Path(path), crls_too=False)
+        if loaded is None or (self.der and not loaded[0]):
+            self.warn(f"unable to load certificate file '{os.fspath(path)}', ignoring")
+            return False
+        self._untrusted.extend(ChainCertificate(cert) for cert in loaded[0])
+        return True
+
+    def add_directory(self, path: str) -> bool:
+        """``+cd``: an OpenSSL hashed directory (``<hash>.<n>`` certificates, ``.r<n>`` CRLs).
+
+        Like OpenSSL, several directories may be joined with ``os.pathsep``, and a missing
+        directory is not an error; only an empty path gives the warning ``unable to load
+        certificates from directory 'x', ignoring``.
+        """
+        directories = [Path(part) for part in path.split(os.pathsep) if part]
+        if not directories:
+            self.warn(f"unable to load certificates from directory '{path}', ignoring")
+            return False
+        for directory in directories:
+            if directory not in self._directories:
+                self._directories.append(directory)
+        return True
+
+    def add_crl_file(self, path: str | os.PathLike[str]) -> bool:
+        """``+cr``: one CRL (the first in a PEM file); enables CRL checking.
+
+        Returns False, after the warning ``unable to load CRL file 'x', ignoring``, when the
+        file yields no CRL.
+        """
+        crl = self._read_crl(Path(path))
+        if crl is None:
+            self.warn(f"unable to load CRL file '{os.fspath(path)}', ignoring")
+            return False
+        self._crls.append(Crl(crl))
+        self.crl_check = True
+        return True
+
+    def _read_objects(
+        self, path: Path, *, crls_too: bool
+    ) -> tuple[list[x509.Certificate], list[x509.CertificateRevocationList]] | None:
+        try:
+            content = path.read_bytes()
+        except OSError:
+            return None
+        try:
+            if self.der:
+                return [x509.load_der_x509_certificate(_core.trim_der(content))], []
+            certs: list[x509.Certificate] = []
+            crls: list[x509.CertificateRevocationList] = []
+            for block in _core.pem_blocks(content):
+                if block.label in ("CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE"):
+                    if block.data is None:
+                        return None
+                    certs.append(x509.load_der_x509_certificate(_core.trim_der(block.data)))
+                elif block.label == "X509 CRL" and crls_too:
+                    if block.data is None:
+                        return None
+                    crls.append(x509.load_der_x509_crl(_core.trim_der(block.data)))
+            return certs, crls
+        except ValueError:
+            return None
+
+    def _read_crl(self, path: Path) -> x509.CertificateRevocationList | None:
+        try:
+            content = path.read_bytes()
+        except OSError:
+            return None
+        try:
+            if self.der:
+                return x509.load_der_x509_crl(_core.trim_der(content))
+            for block in _core.pem_blocks(content):
+                if block.label == "X509 CRL" and block.data is not None:
+                    return x509.load_der_x509_crl(_core.trim_der(block.data))
+        except ValueError:
+            return None
+        return None
+
+    def _directory_files(self, digest: str, crl: bool) -> Iterable[Path]:
+        for directory in self._directories:
+            index = 0
+            while True:
+                candidate = directory / f"{digest}.{'r' if crl else ''}{index}"
+                if not candidate.exists():
+                    break
+                yield candidate
+                index += 1
+
+    def _directory_certs(self, name: x509.Name) -> list[ChainCertificate]:
+        digest = name_hash(name)
+        if digest not in self._dir_certs:
+            found: list[ChainCertificate] = []
+            for path in self._directory_files(digest, crl=False):
+                loaded = self._read_objects(path, crls_too=False)
+                if loaded is not None:
+                    found.extend(ChainCertificate(cert) for cert in loaded[0])
+            self._dir_certs[digest] = found
+        return self._dir_certs[digest]
+
+    def _directory_crls(self, name: x509.Name) -> list[Crl]:
+        digest = name_hash(name)
+        if digest not in self._dir_crls:
+            found: list[Crl] = []
+            for path in self._directory_files(digest, crl=True):
+                crl = self._read_crl(path)
+                if crl is not None:
+                    found.append(Crl(crl))
+            self._dir_crls[digest] = found
+        return self._dir_crls[digest]
+
+    # -- lookups ----------------------------------------------------------------------------
+
+    @property
+    def untrusted(self) -> Sequence[ChainCertificate]:
+        """The untrusted intermediates, in the order they were added."""
+        return self._untrusted
+
+    def trusted_issuers(self, cert: ChainCertificate) -> list[ChainCertificate]:
+        """Trusted certificates whose subject is ``cert``'s issuer (store first, then dirs)."""
+        found = [c for c in self._trusted if c.subject == cert.issuer]
+        if found or not self._directories:
+            return found
+        return [c for c in self._directory_certs(cert.cert.issuer) if c.subject == cert.issuer]
+
+    def crls_for(self, cert: ChainCertificate) -> list[Crl]:
+        """The CRLs whose issuer is ``cert``'s issuer (the store's, then those found in the
+        hashed directories)."""
+        crls = [c for c in self._crls if c.issuer == cert.issuer]
+        if self._directories:
+            seen = {c.der for c in crls}
+            for crl in self._directory_crls(cert.cert.issuer):
+                if crl.issuer == cert.issuer and crl.der not in seen:
+                    crls.append(crl)
+        return crls
+
+    # -- verification -------------------------------------------------------------------------
+
+    def verify_chain(self, leaf: x509.Certificate, at: datetime | None = None) -> str | None:
+        """Validate ``leaf`` like DCMTK: None if fine, else OpenSSL's error string.
+
+        Parameters
+        ----------
+        leaf : cryptography.x509.Certificate
+            The signer certificate.
+        at : datetime, optional
+            The time to validate at (aware, or naive UTC); default now.
+
+        Returns
+        -------
+        str | None
+            E.g. ``"unable to get local issuer certificate"``, ``"certificate has expired"``.
+        """
+        return self.verify(leaf, at).error
+
+    def verify(self, leaf: x509.Certificate, at: datetime | None = None) -> ChainResult:
+        """Validate ``leaf`` like OpenSSL's ``X509_verify_cert``; see :class:`ChainResult`."""
+        moment = datetime.now(UTC) if at is None else at
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        now = int(moment.timestamp())
+        chain: list[ChainCertificate] = [ChainCertificate(leaf)]
+        verifier = ChainVerifier(
+            self,
+            depth=self.depth,
+            revocation=CrlChecker(self) if self.crl_check else None,
+            trusted_first=self.trusted_first,
+        )
+        try:
+            verifier.verify(chain, now)
+        except ChainFailure as failure:
+            return ChainResult(failure.code, failure.depth, tuple(c.cert for c in chain))
+        return ChainResult(X509_V_OK, -1, tuple(c.cert for c in chain))

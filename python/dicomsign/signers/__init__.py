@@ -1,0 +1,48 @@
+"""Signers: whatever holds a signing key, behind one small protocol.
+
+Every signing path (``dcmsign +s``, the API) asks a :class:`Signer` for its certificate and to
+sign a MAC digest; the private key may never enter the process (a token or an HSM signs).
+:class:`~dicomsign.signers.keyfile.SoftwareSigner` is the signer of a key loaded from files.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+from .keyfile import SoftwareSigner, check_key_matches_certificate, load_private_key
+from .passwords import PASSWORD_PROMPT, Password, read_password_from_console
+
+if TYPE_CHECKING:
+    from cryptography import x509
+
+    from ..vocabulary import KeyType, MacAlgorithm
+
+__all__ = [
+    "PASSWORD_PROMPT",
+    "Password",
+    "Signer",
+    "SoftwareSigner",
+    "check_key_matches_certificate",
+    "load_private_key",
+    "read_password_from_console",
+]
+
+
+@runtime_checkable
+class Signer(Protocol):
+    """Something that signs MAC digests for one certificate (software key, token, HSM)."""
+
+    @property
+    def certificate(self) -> x509.Certificate:
+        """The signer's certificate, written to Certificate of Signer (0400,0115)."""
+        ...
+
+    @property
+    def key_type(self) -> KeyType:
+        """The key class, which signature profiles check."""
+        ...
+
+    def sign_digest(self, algorithm: MacAlgorithm, digest: bytes) -> bytes:
+        """Sign ``digest``, computed with the MAC ``algorithm``, in DCMTK's signature format
+        (RSA PKCS#1 v1.5 with DigestInfo; DSA and ECDSA DER of even length)."""
+        ...
