@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up (scripts/setup.sh) and runs every test: Rust unit and known-answer tests, clippy,
-# ruff, mypy, stubtest, and the Python test suite including the interop tests against the real DCMTK.
+# ruff, mypy, stubtest of the extension's stub, and the Python test suite including the interop
+# tests against the real DCMTK.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh

@@ -391,3 +391,79 @@ def test_dcmtk_cannot_verify_an_odd_rsa_modulus_which_is_why_we_refuse(
     signature, mac = _stored_signature(out)
     public_key = identity.certificate.public_key()
     assert verify_digest(public_key, mac, digest_of(mac, dump.read_bytes()), signature)
+
+
+# ------------------------------------------------------------------------------------------
+# Every elliptic curve OpenSSL offers, both directions with DCMTK (the engine checks and makes
+# DICOM signatures; see the README for the two curves it cannot sign on)
+
+CURVES = {
+    "P-192": ec.SECP192R1(),
+    "P-224": ec.SECP224R1(),
+    "P-521": ec.SECP521R1(),
+    "secp256k1": ec.SECP256K1(),
+    "brainpoolP256r1": ec.BrainpoolP256R1(),
+    "brainpoolP384r1": ec.BrainpoolP384R1(),
+    "brainpoolP512r1": ec.BrainpoolP512R1(),
+}
+
+
+@pytest.fixture(scope="session")
+def curve_identities(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Path]]:
+    """A self-signed certificate and its key (PEM files) on each curve."""
+    from datetime import timedelta
+
+    from pki import issue_certificate, name, pem, utcnow
+
+    directory = tmp_path_factory.mktemp("curves")
+    made = {}
+    for label, curve in CURVES.items():
+        key = ec.generate_private_key(curve)
+        cert = issue_certificate(
+            name(f"Test {label}"), key.public_key(), None, key,
+            not_before=utcnow() - timedelta(days=3), not_after=utcnow() + timedelta(days=30),
+        )  # fmt: skip
+        key_path, cert_path = directory / f"{label}-key.pem", directory / f"{label}-cert.pem"
+        key_path.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+        cert_path.write_bytes(pem(cert))
+        made[label] = (key_path, cert_path)
+    return made
+
+
+@pytest.mark.parametrize("label", sorted(CURVES))
+def test_every_curve_both_directions_with_dcmtk(
+    label: str, curve_identities: dict[str, tuple[Path, Path]], tmp_path: Path
+) -> None:
+    from dcmtk import ours
+
+    key, cert = curve_identities[label]
+    source = pydicom.data.get_testdata_file("CT_small.dcm")
+    assert isinstance(source, str)
+    theirs_file, ours_file = tmp_path / "theirs.dcm", tmp_path / "ours.dcm"
+    assert _dcmsign("+s", key, cert, "+m2", source, theirs_file).returncode == 0
+    verified = ours("+cf", cert, theirs_file)
+    signed = ours("+s", key, cert, "+m2", source, ours_file)
+    if label == "brainpoolP512r1":
+        # The engine has no arithmetic for this curve: a clear refusal, never a false verdict.
+        assert verified.returncode == 101
+        assert "cannot be checked by this version" in verified.stderr
+        assert "certificate is missing or unreadable" in verified.stderr
+    else:
+        assert verified.returncode == 0, verified.stderr
+        assert "Signature Verification : OK" in verified.stderr
+    if label in ("P-192", "brainpoolP512r1"):
+        assert signed.returncode == 85
+        assert "signing with EC keys on curve " in signed.stderr
+        assert not ours_file.exists()
+        return
+    assert signed.returncode == 0, signed.stderr
+    checked = _dcmsign("+cf", cert, ours_file)
+    assert checked.returncode == 0, checked.stderr
+    assert "Signature Verification : OK" in checked.stderr
+    assert ours("+cf", cert, ours_file).returncode == 0

@@ -16,12 +16,12 @@ from .vocabulary import (
 
 __all__ = [
     "CERTIFICATE_TYPE",
-    "Certificate",
-    "Document",
-    "Hasher",
     "IMPLEMENTATION_CLASS_UID",
     "IMPLEMENTATION_VERSION_NAME",
     "ITEM_TAG",
+    "Certificate",
+    "Document",
+    "Hasher",
     "PemBlock",
     "PrivateKey",
     "PublicKey",

@@ -54,11 +54,11 @@ __all__ = [
 #: What the functions accept: a path, the bytes of a file, or a pydicom Dataset.
 Source = "str | os.PathLike[str] | bytes | bytearray | memoryview | Dataset"
 PathLike = str | os.PathLike[str]
-T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
 
 
 @dataclass(frozen=True)
-class SignResult(Generic[T]):
+class SignResult(Generic[T_co]):
     """What :func:`sign` made.
 
     Attributes
@@ -71,15 +71,15 @@ class SignResult(Generic[T]):
     """
 
     signature: SignatureInfo
-    document: T
+    document: T_co
 
 
 @dataclass(frozen=True)
-class RemoveResult(Generic[T]):
+class RemoveResult(Generic[T_co]):
     """What :func:`remove` removed, and the document without those signatures."""
 
     removed: tuple[RemovedSignature, ...]
-    document: T
+    document: T_co
 
 
 def _is_dataset(source: object) -> TypeGuard[Dataset]:
@@ -158,12 +158,17 @@ def _name(source: object) -> str:
 def _deliver(
     doc: _core.Document,
     source: object,
+    output: PathLike | None,
     *,
     rule: ValueRule,
     syntax: WriteTransferSyntax,
     explicit_lengths: bool,
-) -> bytes | Dataset:
-    """The document as bytes, or as a new Dataset for a Dataset source."""
+) -> Path | bytes | Dataset:
+    """The document written to ``output`` (atomically), else as bytes, or as a new Dataset for
+    a Dataset source."""
+    if output is not None:
+        doc.write(os.fspath(output), syntax=syntax, explicit_lengths=explicit_lengths, rule=rule)
+        return Path(output)
     data = doc.to_bytes(syntax=syntax, explicit_lengths=explicit_lengths, rule=rule)
     if _is_dataset(source):
         from pydicom import dcmread
@@ -285,7 +290,7 @@ def sign(
     dump: PathLike | None = None,
     transfer_syntax: WriteTransferSyntax | str = WriteTransferSyntax.SAME,
     explicit_lengths: bool = True,
-) -> SignResult[Path] | SignResult[bytes] | SignResult[Dataset]:
+) -> SignResult[Path | bytes | Dataset]:
     """Add a digital signature to a DICOM document.
 
     Parameters
@@ -363,10 +368,13 @@ def sign(
     if output is not None:
         return SignResult(info, Path(output))
     document = _deliver(
-        doc, source, rule=ValueRule.DCMTK_3_7, syntax=syntax, explicit_lengths=explicit_lengths
+        doc,
+        source,
+        None,
+        rule=ValueRule.DCMTK_3_7,
+        syntax=syntax,
+        explicit_lengths=explicit_lengths,
     )
-    if isinstance(document, bytes):
-        return SignResult(info, document)
     return SignResult(info, document)
 
 
@@ -477,7 +485,7 @@ def remove(
     output: PathLike | None = None,
     transfer_syntax: WriteTransferSyntax | str = WriteTransferSyntax.SAME,
     explicit_lengths: bool = True,
-) -> RemoveResult[Path] | RemoveResult[bytes] | RemoveResult[Dataset]:
+) -> RemoveResult[Path | bytes | Dataset]:
     """Remove one signature (by its UID) or all signatures of a DICOM document.
 
     Parameters
@@ -496,18 +504,12 @@ def remove(
     """
     doc = open_document(source)
     removed = tuple([remove_by_uid(doc, uid)] if uid is not None else remove_all(doc))
-    syntax = WriteTransferSyntax(transfer_syntax)
-    if output is not None:
-        doc.write(
-            os.fspath(output),
-            syntax=syntax,
-            explicit_lengths=explicit_lengths,
-            rule=ValueRule.DCMTK_3_6,
-        )
-        return RemoveResult(removed, Path(output))
     document = _deliver(
-        doc, source, rule=ValueRule.DCMTK_3_6, syntax=syntax, explicit_lengths=explicit_lengths
+        doc,
+        source,
+        output,
+        rule=ValueRule.DCMTK_3_6,
+        syntax=WriteTransferSyntax(transfer_syntax),
+        explicit_lengths=explicit_lengths,
     )
-    if isinstance(document, bytes):
-        return RemoveResult(removed, document)
     return RemoveResult(removed, document)

@@ -12,14 +12,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from cryptography import x509
+
 from .exitcodes import ExitCode
+from .pki.names import name_oneline
 from .results import SignatureInfo, SignatureStatus, VerificationReport
 from .tsp import judge_timestamp
 from .vocabulary import Outcome, TimestampPolicy, VerificationPolicy
 
 if TYPE_CHECKING:
-    from cryptography import x509
-
     from ._core import SignatureCheck
     from .pki import TrustStore
 
@@ -81,8 +82,6 @@ class Verification:
 def _x509(der: bytes | None) -> x509.Certificate | None:
     if der is None:
         return None
-    from cryptography import x509
-
     try:
         return x509.load_der_x509_certificate(der)
     except ValueError:
@@ -96,8 +95,6 @@ def _check_one(
     timestamps: TimestampPolicy,
     chains_trusted: bool,
 ) -> Check:
-    from .pki.names import name_oneline
-
     sig = verdict.signature
     cert = _x509(verdict.certificate)
     status = _STATUS.get(verdict.outcome, SignatureStatus.CORRUPTED)

@@ -215,28 +215,28 @@ impl Dictionary {
     /// since such a run cannot spell `RETIRED_`.
     #[must_use]
     pub fn dcmtk_keyword_tag(&self, keyword: &str) -> Option<u32> {
+        self.keyword(keyword, false)
+    }
+
+    /// The tag of a run of ASCII letters and digits DCMTK names as current (`retired` false)
+    /// or as `RETIRED_<keyword>` (`retired` true).
+    fn keyword(&self, keyword: &str, retired: bool) -> Option<u32> {
         if keyword.is_empty() || !keyword.bytes().all(|b| b.is_ascii_alphanumeric()) {
             return None;
         }
-        match self.keywords.get(keyword) {
-            Some((tag, false)) => Some(*tag),
-            _ => None,
-        }
+        self.keywords
+            .get(keyword)
+            .filter(|(_, r)| *r == retired)
+            .map(|(tag, _)| *tag)
     }
 
     /// The tag of a name of DCMTK 3.6.7's public dictionary as `-t/--tag` looks it up:
     /// current attributes by keyword, retired ones only as `RETIRED_<keyword>`.
     #[must_use]
     pub fn tag_for_keyword(&self, name: &str) -> Option<u32> {
-        let Some(bare) = name.strip_prefix("RETIRED_") else {
-            return self.dcmtk_keyword_tag(name);
-        };
-        if bare.is_empty() || !bare.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            return None;
-        }
-        match self.keywords.get(bare) {
-            Some((tag, true)) => Some(*tag),
-            _ => None,
+        match name.strip_prefix("RETIRED_") {
+            Some(bare) => self.keyword(bare, true),
+            None => self.keyword(name, false),
         }
     }
 
