@@ -1,7 +1,7 @@
 """Compare our drop-in ``dcmsign`` with DCMTK's, and both with ``openssl dgst`` (the hashing
 limit), on deterministic inputs; print one table and one line per target of issue 4.
 
-    python benches/compare_dcmtk.py [--rounds N] [--quick] [--only INPUT ...]
+    python benches/compare_dcmtk.py [--rounds N] [--quick] [--only INPUT ...] [--baseline CMD]
 
 The inputs are generated once into benches/.cache/: a CT image of about 40 KB, 64 MiB and
 1 GiB single-frame and multi-frame native images, and an RLE image of 10,000 fragments
@@ -9,6 +9,9 @@ The inputs are generated once into benches/.cache/: a CT image of about 40 KB, 6
 tool reads it from the page cache. For each case, the tools run alternately (the order
 rotates every round); signing writes the output file, verifying reads a file the same tool
 signed beforehand. Medians of wall time and the highest peak RSS (``os.wait4``) are shown.
+``--baseline`` adds another ``dcmsign`` (an earlier build of ours, installed in its own
+environment) to the same rounds, so that a change is judged against the code before it on the
+same machine at the same moment: the table then shows ours/baseline too.
 
 Every raw timing, the CPU model, core count, load average and tool versions are written to
 benches/results/<timestamp>.json. Exits with 0 whether or not the targets are met, and with
@@ -27,7 +30,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +60,7 @@ ALGORITHMS: dict[str, tuple[str, str]] = {
     "RIPEMD160": ("+mr", "-ripemd160"),
 }
 TOOLS = ("DCMTK", "ours", "openssl")
+BASELINE = "baseline"
 
 
 class BenchError(Exception):
@@ -116,6 +120,11 @@ class Result:
     case: Case
     runs: dict[str, list[Run]] = field(default_factory=lambda: {t: [] for t in TOOLS})
 
+    @property
+    def tools(self) -> list[str]:
+        """The tools measured, in :data:`TOOLS` order, then the baseline."""
+        return list(self.runs)
+
     def median(self, tool: str) -> float:
         """Median wall time of ``tool`` in seconds."""
         return statistics.median(r.wall for r in self.runs[tool])
@@ -124,9 +133,9 @@ class Result:
         """Highest peak RSS of ``tool`` in MiB."""
         return max(r.rss_mib for r in self.runs[tool])
 
-    def ratio(self, tool: str) -> float:
-        """Median wall time of ours divided by that of ``tool``."""
-        return self.median("ours") / self.median(tool)
+    def ratio(self, tool: str, of: str = "ours") -> float:
+        """Median wall time of ``of`` divided by that of ``tool``."""
+        return self.median(of) / self.median(tool)
 
 
 @dataclass(frozen=True)
@@ -230,14 +239,27 @@ class Tools:
     dcmtk: list[str]
     ours: list[str]
     openssl: str
+    baseline: list[str] | None = None
 
     @classmethod
     def find(cls) -> Tools:
         """DCMTK's dcmsign, ours beside the running interpreter, and openssl."""
         return cls([find_dcmtk()], ours_command(), find_openssl())
 
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The tools measured: :data:`TOOLS`, and the baseline when there is one."""
+        return TOOLS if self.baseline is None else (*TOOLS, BASELINE)
+
+    @property
+    def signers(self) -> tuple[str, ...]:
+        """The tools that sign and verify (all but ``openssl``)."""
+        return tuple(t for t in self.names if t != "openssl")
+
     def dcmsign(self, tool: str) -> list[str]:
-        """The dcmsign command of ``tool`` (``"DCMTK"`` or ``"ours"``)."""
+        """The dcmsign command of ``tool`` (``"DCMTK"``, ``"ours"`` or ``"baseline"``)."""
+        if tool == BASELINE and self.baseline is not None:
+            return self.baseline
         return self.dcmtk if tool == "DCMTK" else self.ours
 
 
@@ -261,19 +283,20 @@ def _sign_command(tools: Tools, tool: str, case: Case, pki: Identity, output: Pa
 
 def measure(case: Case, tools: Tools, pki: Identity, work: Path, rounds: int) -> Result:
     """Measure ``case`` for ``rounds`` rounds, the tools alternating."""
-    result = Result(case)
+    result = Result(case, {t: [] for t in tools.names})
     warm(case.input.path)
     signed: dict[str, Path] = {}
     if case.operation == "verify":
-        for tool in ("DCMTK", "ours"):
+        for tool in tools.signers:
             signed[tool] = work / f"signed-{tool}.dcm"
             made = run(_sign_command(tools, tool, case, pki, signed[tool]))
             _check(tool, f"sign {case.input.path.name}", made)
             warm(signed[tool])
     hashed = signed.get("ours", case.input.path)
+    names = tools.names
     for n in range(rounds):
-        shift = n % len(TOOLS)
-        for tool in TOOLS[shift:] + TOOLS[:shift]:
+        shift = n % len(names)
+        for tool in names[shift:] + names[:shift]:
             output = work / f"out-{tool}.dcm"
             if tool == "openssl":
                 command = [tools.openssl, "dgst", ALGORITHMS[case.algorithm][1], str(hashed)]
@@ -346,15 +369,24 @@ def format_table(results: Sequence[Result]) -> str:
         f"{'ours/DCMTK':>10} {'openssl s':>9} {'ours/openssl':>12} "
         f"{'DCMTK MiB':>9} {'ours MiB':>8}"
     )
+    baseline = any(BASELINE in r.runs for r in results)
+    if baseline:
+        head += f" {'base s':>8} {'base/DCMTK':>10} {'ours/base':>9} {'base MiB':>8}"
     lines = [head, "-" * len(head)]
     for r in results:
         c = r.case
-        lines.append(
+        line = (
             f"{c.operation:<6} {c.input.label:<24} {_human(c.input.size):>10} "
             f"{c.algorithm:<9} {r.median('DCMTK'):>8.3f} {r.median('ours'):>8.3f} "
             f"{r.ratio('DCMTK'):>10.2f} {r.median('openssl'):>9.3f} "
             f"{r.ratio('openssl'):>12.2f} {r.peak('DCMTK'):>9.1f} {r.peak('ours'):>8.1f}"
         )
+        if baseline:
+            line += (
+                f" {r.median(BASELINE):>8.3f} {r.ratio('DCMTK', of=BASELINE):>10.2f} "
+                f"{r.ratio(BASELINE):>9.2f} {r.peak(BASELINE):>8.1f}"
+            )
+        lines.append(line)
     return "\n".join(lines)
 
 
@@ -403,11 +435,14 @@ def _first_line(command: list[str]) -> str:
 
 def versions(tools: Tools) -> dict[str, str]:
     """The version line of each tool."""
-    return {
+    found = {
         "DCMTK": _first_line([*tools.dcmtk, "--version"]),
         "ours": _first_line([*tools.ours, "--version"]),
         "openssl": _first_line([tools.openssl, "version"]),
     }
+    if tools.baseline is not None:
+        found[BASELINE] = _first_line([*tools.baseline, "--version"])
+    return found
 
 
 def _run_dict(r: Run) -> dict[str, Any]:
@@ -429,11 +464,19 @@ def report(
                 "file": r.case.input.path.name,
                 "size_bytes": r.case.input.size,
                 "algorithm": r.case.algorithm,
-                "median_s": {t: r.median(t) for t in TOOLS},
-                "peak_rss_mib": {t: r.peak(t) for t in TOOLS},
+                "median_s": {t: r.median(t) for t in r.tools},
+                "peak_rss_mib": {t: r.peak(t) for t in r.tools},
                 "ours_over_dcmtk": r.ratio("DCMTK"),
                 "ours_over_openssl": r.ratio("openssl"),
-                "runs": {t: [_run_dict(x) for x in r.runs[t]] for t in TOOLS},
+                **(
+                    {
+                        "baseline_over_dcmtk": r.ratio("DCMTK", of=BASELINE),
+                        "ours_over_baseline": r.ratio(BASELINE),
+                    }
+                    if BASELINE in r.runs
+                    else {}
+                ),
+                "runs": {t: [_run_dict(x) for x in r.runs[t]] for t in r.tools},
             }
             for r in results
         ],
@@ -466,6 +509,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--cache", type=Path, default=CACHE, help="where inputs are generated")
     parser.add_argument("--results", type=Path, default=RESULTS, help="where the JSON goes")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="another dcmsign to measure in the same rounds, e.g. an earlier build of ours "
+        "installed in its own environment (its ratios appear beside ours)",
+    )
     args = parser.parse_args(argv)
     if args.rounds is None:
         args.rounds = 3 if args.quick else 5
@@ -487,6 +536,8 @@ def main(argv: Sequence[str] | None = None, sizes: Sizes = Sizes()) -> int:
     except SystemExit as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
+    if args.baseline is not None:
+        tools = replace(tools, baseline=[str(args.baseline)])
     info: dict[str, Any] = {
         "started": started.isoformat(),
         "machine": machine(),
@@ -521,7 +572,12 @@ def main(argv: Sequence[str] | None = None, sizes: Sizes = Sizes()) -> int:
     info["finished"] = dt.datetime.now(dt.UTC).isoformat()
     info["machine"]["load_average_end"] = list(os.getloadavg())
     info["error"] = error
-    settings = {"rounds": args.rounds, "quick": args.quick, "only": args.only}
+    settings = {
+        "rounds": args.rounds,
+        "quick": args.quick,
+        "only": args.only,
+        "baseline": None if args.baseline is None else str(args.baseline),
+    }
     print()
     print(format_table(results))
     load = info["machine"]["load_average_end"][0]

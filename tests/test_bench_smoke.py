@@ -110,6 +110,28 @@ def test_quick_comparison_on_the_small_file(
     ]
 
 
+def test_a_baseline_is_measured_in_the_same_rounds(
+    compare: ModuleType, tiny: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--baseline`` (here our own command again) runs beside the others in every round."""
+    (ours,) = compare.Tools.find().ours
+    argv = ["--rounds", "2", "--only", "small", "--baseline", ours]
+    argv += ["--cache", str(tmp_path / "cache"), "--results", str(tmp_path / "results")]
+    assert compare.main(argv, sizes=tiny) == 0
+    out = capsys.readouterr().out
+    assert "base/DCMTK" in out and "ours/base" in out
+    assert "$dicomsign:" in out.split("baseline: ", 1)[1].splitlines()[0]
+    (report,) = (tmp_path / "results").glob("*.json")
+    document = json.loads(report.read_text())
+    assert document["settings"]["baseline"] == ours
+    for case in document["cases"]:
+        assert len(case["runs"]["baseline"]) == 2
+        assert all(run["exit"] == 0 for run in case["runs"]["baseline"])
+        median = case["median_s"]
+        assert case["ours_over_baseline"] == median["ours"] / median["baseline"]
+        assert case["baseline_over_dcmtk"] == median["baseline"] / median["DCMTK"]
+
+
 def test_a_failing_tool_is_an_error(
     compare: ModuleType, tiny_inputs: dict[str, Path], tmp_path: Path
 ) -> None:

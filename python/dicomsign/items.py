@@ -4,7 +4,6 @@ fast path stays fast."""
 
 from __future__ import annotations
 
-import struct
 import time
 
 from . import _core
@@ -104,12 +103,12 @@ def signature_items(
     """The new MAC Parameters item without Data Elements Signed, and the new Digital
     Signatures item without Signature, in DCMTK's element order."""
     mac_item: list[Record] = [
-        (MAC_ID_NUMBER, "US", struct.pack("<H", mac_id)),
+        (MAC_ID_NUMBER, "US", mac_id.to_bytes(2, "little")),
         (MAC_TRANSFER_SYNTAX, "UI", uid_value(transfer_syntax)),
         (MAC_ALGORITHM, "CS", text(algorithm)),
     ]
     sig_item: list[Record] = [
-        (MAC_ID_NUMBER, "US", struct.pack("<H", mac_id)),
+        (MAC_ID_NUMBER, "US", mac_id.to_bytes(2, "little")),
         (SIGNATURE_UID, "UI", uid_value(uid)),
         (SIGNATURE_DATETIME, "DT", text(datetime)),
         (CERTIFICATE_TYPE_TAG, "CS", text(CERTIFICATE_TYPE)),
@@ -125,7 +124,9 @@ def data_elements_signed(tags: Sequence[int]) -> Record:
     return (
         DATA_ELEMENTS_SIGNED,
         "AT",
-        b"".join(struct.pack("<HH", t >> 16, t & 0xFFFF) for t in tags),
+        b"".join(
+            (t >> 16).to_bytes(2, "little") + (t & 0xFFFF).to_bytes(2, "little") for t in tags
+        ),
     )
 
 

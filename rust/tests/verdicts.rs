@@ -62,14 +62,22 @@ fn the_test_key_signs_what_its_certificate_verifies() {
         MacAlgorithm::Sha512,
     ] {
         let digest = vec![0x5a; alg.digest_len()];
-        let signature = key.sign_digest(alg, &digest).expect("RSA signs every digest");
-        assert!(cert.key().verify_digest(alg, &digest, &signature), "{alg:?}");
+        let signature = key
+            .sign_digest(alg, &digest)
+            .expect("RSA signs every digest");
+        assert!(
+            cert.key().verify_digest(alg, &digest, &signature),
+            "{alg:?}"
+        );
         let mut changed = signature.clone();
         changed[10] ^= 1;
         assert!(!cert.key().verify_digest(alg, &digest, &changed), "{alg:?}");
         let mut other = digest.clone();
         other[0] ^= 1;
-        assert!(!cert.key().verify_digest(alg, &other, &signature), "{alg:?}");
+        assert!(
+            !cert.key().verify_digest(alg, &other, &signature),
+            "{alg:?}"
+        );
     }
 }
 
