@@ -418,6 +418,21 @@ class _Evaluator:
     def is_signing(self) -> bool:
         return self.o.command in (Command.SIGN, Command.SIGN_ITEM)
 
+    def switch(
+        self, current: _T, *alternatives: tuple[str, _T], needs: tuple[str, bool] | None = None
+    ) -> _T:
+        """One of DCMTK's option blocks of alternatives that take no value: the value of the
+        alternative given (checked in DCMTK's order), else ``current``. ``needs`` is the option
+        each alternative requires and whether it is present."""
+        self.cmd.begin_option_block()
+        for name, value in alternatives:
+            if self.cmd.find_option(name):
+                if needs is not None:
+                    self.app.check_dependence(name, *needs)
+                current = value
+        self.cmd.end_option_block()
+        return current
+
     def require_output(self, option: str) -> None:
         if self.o.output_file is None:
             self.app.print_error(f"parameter dcmfile-out required for {option}")
@@ -495,14 +510,12 @@ class _Evaluator:
 
     def input_options(self) -> None:
         cmd = self.cmd
-        cmd.begin_option_block()
-        if cmd.find_option("--read-file"):
-            self.o.read_mode = ReadMode.AUTO
-        if cmd.find_option("--read-file-only"):
-            self.o.read_mode = ReadMode.FILE_ONLY
-        if cmd.find_option("--read-dataset"):
-            self.o.read_mode = ReadMode.DATASET
-        cmd.end_option_block()
+        self.o.read_mode = self.switch(
+            self.o.read_mode,
+            ("--read-file", ReadMode.AUTO),
+            ("--read-file-only", ReadMode.FILE_ONLY),
+            ("--read-dataset", ReadMode.DATASET),
+        )
         cmd.begin_option_block()
         if cmd.find_option("--read-xfer-auto"):
             self.o.read_transfer_syntax = ReadTransferSyntax.AUTO
@@ -516,12 +529,9 @@ class _Evaluator:
                 self.app.check_dependence(option.long, "--read-dataset", dataset)
                 self.o.read_transfer_syntax = _meaning(option, ReadTransferSyntax)
         cmd.end_option_block()
-        cmd.begin_option_block()
-        if cmd.find_option("--retain-un"):
-            self.o.convert_un = False
-        if cmd.find_option("--convert-un"):
-            self.o.convert_un = True
-        cmd.end_option_block()
+        self.o.convert_un = self.switch(
+            self.o.convert_un, ("--retain-un", False), ("--convert-un", True)
+        )
 
     def commands(self) -> None:
         cmd = self.cmd
@@ -556,13 +566,9 @@ class _Evaluator:
             self.app.print_error("parameter dcmfile-out not allowed for --verify")
 
     def general_options(self) -> None:
-        cmd = self.cmd
-        cmd.begin_option_block()
-        if cmd.find_option("--pem-keys"):
-            self.o.key_format = KeyFormat.PEM
-        if cmd.find_option("--der-keys"):
-            self.o.key_format = KeyFormat.DER
-        cmd.end_option_block()
+        self.o.key_format = self.switch(
+            self.o.key_format, ("--pem-keys", KeyFormat.PEM), ("--der-keys", KeyFormat.DER)
+        )
 
     def verification_options(self) -> None:
         cmd, app = self.cmd, self.app
@@ -653,12 +659,9 @@ class _Evaluator:
                     raise CommandLineFailure(message, stderr_text=stderr_text)
                 self.o.tags = (tag, *self.o.tags)
                 found = cmd.find_option("--tag", FindMode.NEXT)
-        cmd.begin_option_block()
-        if cmd.find_option("--format-new"):
-            self.o.old_format = False
-        if cmd.find_option("--format-old"):
-            self.o.old_format = True
-        cmd.end_option_block()
+        self.o.old_format = self.switch(
+            self.o.old_format, ("--format-new", False), ("--format-old", True)
+        )
 
     def timestamp_options(self) -> None:
         cmd, app = self.cmd, self.app
@@ -678,22 +681,16 @@ class _Evaluator:
                 app.check_dependence(option.long, "--timestamp-file", has_timestamp)
                 self.o.ts_mac = _meaning(option, MacAlgorithm)
         cmd.end_option_block()
-        cmd.begin_option_block()
-        if cmd.find_option("--ts-use-nonce"):
-            app.check_dependence("--ts-use-nonce", "--timestamp-file", has_timestamp)
-            self.o.ts_nonce = True
-        if cmd.find_option("--ts-no-nonce"):
-            app.check_dependence("--ts-no-nonce", "--timestamp-file", has_timestamp)
-            self.o.ts_nonce = False
-        cmd.end_option_block()
-        cmd.begin_option_block()
-        if cmd.find_option("--ts-request-cert"):
-            app.check_dependence("--ts-request-cert", "--timestamp-file", has_timestamp)
-            self.o.ts_request_certificate = True
-        if cmd.find_option("--ts-no-cert"):
-            app.check_dependence("--ts-no-cert", "--timestamp-file", has_timestamp)
-            self.o.ts_request_certificate = False
-        cmd.end_option_block()
+        timestamp = ("--timestamp-file", has_timestamp)
+        self.o.ts_nonce = self.switch(
+            self.o.ts_nonce, ("--ts-use-nonce", True), ("--ts-no-nonce", False), needs=timestamp
+        )
+        self.o.ts_request_certificate = self.switch(
+            self.o.ts_request_certificate,
+            ("--ts-request-cert", True),
+            ("--ts-no-cert", False),
+            needs=timestamp,
+        )
         cmd.begin_option_block()
         if cmd.find_option("--ts-no-policy"):
             app.check_dependence("--ts-no-policy", "--timestamp-file", has_timestamp)
@@ -710,12 +707,9 @@ class _Evaluator:
             if cmd.find_option(option.long):
                 self.o.write_transfer_syntax = _meaning(option, WriteTransferSyntax)
         cmd.end_option_block()
-        cmd.begin_option_block()
-        if cmd.find_option("--length-explicit"):
-            self.o.explicit_length = True
-        if cmd.find_option("--length-undefined"):
-            self.o.explicit_length = False
-        cmd.end_option_block()
+        self.o.explicit_length = self.switch(
+            self.o.explicit_length, ("--length-explicit", True), ("--length-undefined", False)
+        )
         if cmd.find_option("--dump"):
             self.app.check_dependence("--dump", _SIGN_OR_SIGN_ITEM, self.is_signing())
             self.o.dump_file = self.value()
@@ -727,6 +721,7 @@ class _Evaluator:
 
 
 _M = TypeVar("_M", bound=Enum)
+_T = TypeVar("_T")
 
 
 def _meaning(option: table.Option, kind: type[_M]) -> _M:
