@@ -10,6 +10,7 @@ from typing import Final, Protocol
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from .chain import KU_CRL_SIGN, ChainCertificate, KeyId, akid_ok, parse_akid, timestamp
@@ -26,6 +27,15 @@ from .verify_errors import (
     X509_V_ERR_UNHANDLED_CRITICAL_CRL_EXTENSION,
     X509_V_OK,
     ChainFailure,
+)
+
+#: The public keys that can sign a CRL.
+_ISSUER_KEYS = (
+    rsa.RSAPublicKey,
+    dsa.DSAPublicKey,
+    ec.EllipticCurvePublicKey,
+    ed25519.Ed25519PublicKey,
+    ed448.Ed448PublicKey,
 )
 
 __all__ = ["Crl", "CrlChecker", "CrlSource"]
@@ -203,12 +213,15 @@ class CrlChecker:
             error = crl.time_error(now)
             if error != X509_V_OK:
                 raise ChainFailure(error, 0)
-        if issuer.public_key is None:
+        key = issuer.public_key
+        if key is None:
             raise ChainFailure(X509_V_ERR_UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY, 0)
-        try:
-            valid = crl.crl.is_signature_valid(issuer.public_key)  # type: ignore[arg-type]
-        except (TypeError, ValueError, UnsupportedAlgorithm):
-            valid = False
+        valid = False
+        if isinstance(key, _ISSUER_KEYS):  # keys that cannot sign (X25519...) verify nothing
+            try:
+                valid = crl.crl.is_signature_valid(key)
+            except (TypeError, ValueError, UnsupportedAlgorithm):
+                valid = False
         if not valid:
             raise ChainFailure(X509_V_ERR_CRL_SIGNATURE_FAILURE, 0)
 
