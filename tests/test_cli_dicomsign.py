@@ -36,7 +36,7 @@ def test_verify_several_files(pki: PKI, dicom_corpus: dict[str, Path], tmp_path:
     assert f"{unsigned}: OK (0 signatures)" in done.stdout
     done = dicomsign_cli("verify", *trust, good, bad, tmp_path / "missing.dcm")
     assert done.returncode == 101
-    assert "document corrupted" in done.stdout and "ERROR" in done.stdout
+    assert "document corrupted" in done.stdout and "UNREADABLE" in done.stdout
     assert "Traceback" not in done.stderr
     done = dicomsign_cli("verify", "--require-signature", unsigned)
     assert done.returncode == 100

@@ -143,7 +143,8 @@ def open_document(
         if isinstance(source, (str, os.PathLike)):
             return _core.Document.open(os.fspath(source), mode=mode, convert_un=convert_un)
     except DicomFormatError as exc:
-        raise InputFileError(f"{exc.message}: reading file: {_name(source)}") from None
+        message = f"{exc.message}: reading file: {_name(source)}"
+        raise DicomFormatError(message, exc.log, exc.kind) from None
     except OSError as exc:
         raise InputFileError(f"{exc.strerror or exc}: reading file: {_name(source)}") from None
     raise TypeError(f"cannot read a DICOM document from {type(source).__name__}")

@@ -6,6 +6,8 @@ return for it, so that a library error and a CLI failure always agree.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from .exitcodes import ExitCode
 
 
@@ -42,7 +44,32 @@ class InputFileError(DicomSignError):
 
 
 class DicomFormatError(InputFileError):
-    """The input is not a readable DICOM file or dataset (exit 20)."""
+    """The input is not a readable DICOM file or dataset (exit 20).
+
+    Parameters
+    ----------
+    message : str
+        DCMTK's condition text for a damaged file ("Invalid tag", "Sequence Delimitation Item
+        missing"...), or a description.
+    log : sequence of (str, str), optional
+        What DCMTK logs while reading up to the damage: ``("W", text)`` warnings and
+        ``("E", text)`` errors, in order.
+    kind : str, optional
+        The damage as a stable name (``"invalid-tag"``, ``"premature-end"``...), None for a
+        file that is not DICOM at all.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        log: Sequence[tuple[str, str]] = (),
+        kind: str | None = None,
+        *,
+        exit_code: ExitCode | None = None,
+    ) -> None:
+        super().__init__(message, exit_code=exit_code)
+        self.log = tuple((str(level), str(text)) for level, text in log)
+        self.kind = kind
 
 
 class KeyLoadError(InputFileError):

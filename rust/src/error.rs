@@ -26,6 +26,108 @@ pub enum CoreError {
     /// The output cannot be written in the requested transfer syntax.
     #[error("{0}")]
     Conversion(String),
+    /// The data is damaged where DCMTK's parser stops: its condition and what it logged.
+    #[error("{}", .0.kind.text())]
+    Read(ReadError),
+}
+
+/// Why DCMTK's parser gives up on a file: its condition codes (`EC_...`), one per rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReadErrorKind {
+    /// `EC_StreamNotifyClient`: the stream ends inside a header or a value.
+    PrematureEnd,
+    /// `EC_InvalidStream`: a short value ends the file.
+    InvalidStream,
+    /// `EC_InvalidTag`: an item where an element belongs.
+    InvalidTag,
+    /// `EC_SequDelimitationItemMissing`.
+    SequenceDelimiterMissing,
+    /// `EC_ItemDelimitationItemMissing`.
+    ItemDelimiterMissing,
+    /// `EC_ElemLengthLargerThanItem`.
+    ElementLargerThanItem,
+    /// `EC_PrematureSequDelimitationItem`.
+    PrematureSequenceDelimiter,
+    /// `EC_UndefinedLengthOBOW`.
+    UndefinedLengthObOw,
+    /// `EC_VOI_LUT_OBOW`.
+    VoiLutObOw,
+    /// `EC_CorruptedData`.
+    CorruptedData,
+    /// `EC_PixelDataExplLengthIllegal`: native pixel data under an encapsulated syntax.
+    PixelDataExplicitLength,
+    /// Deeper than DCMTK can read (it overflows its stack there); ours stops cleanly.
+    NestedTooDeeply,
+}
+
+impl ReadErrorKind {
+    /// DCMTK's text for the condition (what `dcmsign` prints after `F: `).
+    #[must_use]
+    pub fn text(self) -> &'static str {
+        match self {
+            ReadErrorKind::PrematureEnd => "I/O suspension or premature end of stream",
+            ReadErrorKind::InvalidStream => "Invalid stream",
+            ReadErrorKind::InvalidTag => "Invalid tag",
+            ReadErrorKind::SequenceDelimiterMissing => "Sequence Delimitation Item missing",
+            ReadErrorKind::ItemDelimiterMissing => "Item Delimitation Item missing",
+            ReadErrorKind::ElementLargerThanItem => {
+                "Length of element larger than explicit length of surrounding item"
+            }
+            ReadErrorKind::PrematureSequenceDelimiter => {
+                "Sequence Delimitation Item occurred before Item was completely read"
+            }
+            ReadErrorKind::UndefinedLengthObOw => {
+                "Illegal element with OB or OW Value Representation and undefined length \
+                 encountered"
+            }
+            ReadErrorKind::VoiLutObOw => {
+                "Illegal VOI LUT Sequence element with OB or OW Value Representation and \
+                 explicit length encountered"
+            }
+            ReadErrorKind::CorruptedData => "Corrupted data",
+            ReadErrorKind::PixelDataExplicitLength => {
+                "Pixel data in top level dataset in compressed Transfer Syntax uses explicit length"
+            }
+            ReadErrorKind::NestedTooDeeply => "Sequences nested too deeply",
+        }
+    }
+
+    /// A stable name for the kind (Python sees it).
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            ReadErrorKind::PrematureEnd => "premature-end",
+            ReadErrorKind::InvalidStream => "invalid-stream",
+            ReadErrorKind::InvalidTag => "invalid-tag",
+            ReadErrorKind::SequenceDelimiterMissing => "sequence-delimiter-missing",
+            ReadErrorKind::ItemDelimiterMissing => "item-delimiter-missing",
+            ReadErrorKind::ElementLargerThanItem => "element-larger-than-item",
+            ReadErrorKind::PrematureSequenceDelimiter => "premature-sequence-delimiter",
+            ReadErrorKind::UndefinedLengthObOw => "undefined-length-ob-ow",
+            ReadErrorKind::VoiLutObOw => "voi-lut-ob-ow",
+            ReadErrorKind::CorruptedData => "corrupted-data",
+            ReadErrorKind::PixelDataExplicitLength => "pixel-data-explicit-length",
+            ReadErrorKind::NestedTooDeeply => "nested-too-deeply",
+        }
+    }
+}
+
+/// The level of a line DCMTK logs while reading.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogLevel {
+    /// `W:`
+    Warning,
+    /// `E:`
+    Error,
+}
+
+/// A damaged file: the condition, and every line DCMTK logs before giving up.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReadError {
+    /// Why the parser stopped.
+    pub kind: ReadErrorKind,
+    /// The warnings and errors logged while reading, in order.
+    pub log: Vec<(LogLevel, String)>,
 }
 
 /// Result alias of the core.

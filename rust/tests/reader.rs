@@ -1,6 +1,7 @@
 //! Reader tests on hand-built byte streams: DCMTK's model (order, duplicates, VRs, UN
 //! handling, large values left in the source, normalization on output).
 
+use _core::error::{CoreError, ReadErrorKind};
 use _core::model::normalize::Rule;
 use _core::model::syntax::Kind;
 use _core::model::vr::Vr;
@@ -148,8 +149,16 @@ fn large_values_stay_in_the_source() {
 
 #[test]
 fn bare_datasets_are_detected_and_file_only_refuses_them() {
-    let body = el_explicit(0x0008_0060, "CS", b"CT");
     load();
+    // Shorter than a group length element, a bare dataset is a premature end to DCMTK (+f).
+    let tiny = el_explicit(0x0008_0060, "CS", b"CT");
+    let err = read(Source::Memory(tiny.into()), ReadOptions::default()).unwrap_err();
+    assert!(matches!(
+        err,
+        CoreError::Read(ref r) if r.kind == ReadErrorKind::PrematureEnd
+    ));
+    let mut body = el_explicit(0x0008_0060, "CS", b"CT");
+    body.extend(el_explicit(0x0008_0070, "LO", b"X "));
     let doc = read(Source::Memory(body.clone().into()), ReadOptions::default()).unwrap();
     assert!(doc.meta.is_none());
     assert_eq!(doc.kind, Kind::ExplicitLittle);
@@ -161,11 +170,9 @@ fn bare_datasets_are_detected_and_file_only_refuses_them() {
         },
     );
     assert!(err.is_err());
-    let doc = read(
-        Source::Memory(el_implicit(0x0008_0060, b"CT").into()),
-        ReadOptions::default(),
-    )
-    .unwrap();
+    let mut implicit = el_implicit(0x0008_0060, b"CT");
+    implicit.extend(el_implicit(0x0008_0070, b"X "));
+    let doc = read(Source::Memory(implicit.into()), ReadOptions::default()).unwrap();
     assert_eq!(doc.kind, Kind::ImplicitLittle);
     let doc = read(
         Source::Memory(body.into()),
@@ -237,4 +244,148 @@ fn written_values_are_normalized_and_group_lengths_recalculated() {
             "2.25.2"
         );
     }
+}
+
+// -- DCMTK's error model: each rule with the condition and the lines DCMTK logs ----------------
+
+const ELE: &str = "1.2.840.10008.1.2.1";
+
+fn item_of(body: &[u8], len: u32) -> Vec<u8> {
+    let mut v = vec![0xFE, 0xFF, 0x00, 0xE0];
+    v.extend_from_slice(&len.to_le_bytes());
+    v.extend_from_slice(body);
+    v
+}
+
+fn sequence(items: &[u8], len: u32) -> Vec<u8> {
+    let mut v = el_explicit(0x0008_1140, "SQ", &[]);
+    v.truncate(8);
+    v.extend_from_slice(&len.to_le_bytes());
+    v.extend_from_slice(items);
+    v
+}
+
+fn failure(b: Vec<u8>) -> (ReadErrorKind, Vec<String>) {
+    load();
+    match read(Source::Memory(b.into()), ReadOptions::default()) {
+        Err(CoreError::Read(r)) => (r.kind, r.log.into_iter().map(|(_, t)| t).collect()),
+        other => panic!("expected a read error, got {other:?}"),
+    }
+}
+
+fn uid_item() -> Vec<u8> {
+    el_explicit(0x0008_1155, "UI", b"1.2.3\0")
+}
+
+#[test]
+fn an_element_longer_than_its_item_fails_as_dcmtk() {
+    let inner = uid_item();
+    let mut damaged = inner.clone();
+    damaged[6] = 40; // the UI length now claims 40 bytes in an item of 14
+    let items = item_of(&damaged, inner.len() as u32);
+    let body = sequence(&items, items.len() as u32);
+    let (kind, log) = failure(file(ELE, &body));
+    assert_eq!(kind, ReadErrorKind::ElementLargerThanItem);
+    assert_eq!(
+        log,
+        ["DcmItem: Element ReferencedSOPInstanceUID (0008,1155) larger (40) than remaining bytes (6) of surrounding item"]
+    );
+}
+
+#[test]
+fn an_item_two_bytes_too_long_is_read_on_with_dcmtks_warning() {
+    let inner = uid_item();
+    let items = item_of(&inner, inner.len() as u32 + 2);
+    let mut body = sequence(&items, items.len() as u32);
+    body.extend(el_explicit(0x0010_0010, "PN", b"Doe^J "));
+    let doc = read_bytes(file(ELE, &body), ReadOptions::default());
+    assert!(doc
+        .warnings
+        .iter()
+        .any(|w| w.contains("Explicit item length (16 bytes) too large")));
+    // As in DCMTK, the element after the item was read into it.
+    assert!(doc.dataset.get(0x0010_0010).is_none());
+}
+
+#[test]
+fn a_file_ending_inside_a_sequence_lacks_its_delimiter() {
+    let items = item_of(&uid_item(), 0xFFFF_FFFF);
+    let body = sequence(&items, 0xFFFF_FFFF);
+    let (kind, log) = failure(file(ELE, &body));
+    assert_eq!(kind, ReadErrorKind::SequenceDelimiterMissing);
+    assert_eq!(
+        log,
+        ["DcmSequenceOfItems: Reached end of stream before the end of sequence ReferencedImageSequence (0008,1140)"]
+    );
+}
+
+#[test]
+fn a_sequence_of_length_zero_leaves_its_items_as_invalid_tags() {
+    let items = item_of(&uid_item(), 14);
+    let mut body = sequence(&[], 0);
+    body.extend(items);
+    let (kind, log) = failure(file(ELE, &body));
+    assert_eq!(kind, ReadErrorKind::InvalidTag);
+    assert_eq!(
+        log,
+        ["DcmItem: Parse error while parsing element (fffe,e000)"]
+    );
+}
+
+#[test]
+fn short_values_at_the_end_of_the_file() {
+    let mut body = el_explicit(0x0010_0010, "PN", b"Doe^John");
+    body.truncate(body.len() - 3);
+    let (kind, log) = failure(file(ELE, &body));
+    assert_eq!(kind, ReadErrorKind::InvalidStream);
+    assert_eq!(
+        log,
+        ["DcmElement: PatientName (0010,0010) larger (8) than remaining bytes (5) in file, premature end of stream"]
+    );
+    let mut body = el_explicit(0x7FE0_0010, "OW", &[0u8; 5000]);
+    body.truncate(body.len() - 1);
+    let (kind, _) = failure(file(ELE, &body));
+    assert_eq!(kind, ReadErrorKind::PrematureEnd);
+}
+
+#[test]
+fn undefined_length_ob_outside_pixel_data_is_illegal() {
+    let mut body = el_explicit(0x0009_1010, "OB", &[]);
+    body.truncate(8);
+    body.extend_from_slice(&0xFFFF_FFFFu32.to_le_bytes());
+    body.extend(item_of(&[], 0));
+    let (kind, log) = failure(file(ELE, &body));
+    assert_eq!(kind, ReadErrorKind::UndefinedLengthObOw);
+    assert_eq!(
+        log,
+        ["DcmItem: Parse error in (0009,1010): Illegal element with OB or OW Value Representation and undefined length encountered"]
+    );
+}
+
+fn nested(depth: usize) -> Vec<u8> {
+    let mut body = el_explicit(0x0010_0010, "PN", b"Deep");
+    for _ in 0..depth {
+        let item = item_of(&body, body.len() as u32);
+        body = sequence(&item, item.len() as u32);
+    }
+    body
+}
+
+#[test]
+fn deep_nesting_reads_as_deep_as_dcmtk_and_then_fails_cleanly() {
+    let depth = _core::read::MAX_DEPTH;
+    // The reader grows its stack on the heap; dropping the document (recursive, and larger in
+    // a debug build) gets a thread of the writer's stack size.
+    let run = move || {
+        let doc = read_bytes(file(ELE, &nested(depth)), ReadOptions::default());
+        assert!(doc.warnings.is_empty());
+        let (kind, _) = failure(file(ELE, &nested(depth + 1)));
+        assert_eq!(kind, ReadErrorKind::NestedTooDeeply);
+    };
+    std::thread::Builder::new()
+        .stack_size(_core::read::DEEP_STACK)
+        .spawn(run)
+        .unwrap()
+        .join()
+        .unwrap();
 }

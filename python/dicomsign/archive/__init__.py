@@ -44,6 +44,18 @@ class FileResult:
     error: DicomSignError | None = None
 
     @property
+    def status(self) -> str:
+        """One word for the file: ``verified`` (every signature valid), ``unsigned`` (read
+        whole, no signature), ``failed`` (a signature or the policy failed) or ``unreadable``
+        (the file cannot be read: missing, not DICOM, or damaged where DCMTK stops; a damaged
+        file is never ``unsigned``)."""
+        if self.report is None:
+            return "unreadable"
+        if not self.report.ok:
+            return "failed"
+        return "verified" if self.report.signatures else "unsigned"
+
+    @property
     def exit_code(self) -> int:
         """DCMTK's exit code for this file."""
         if self.report is not None:
@@ -100,7 +112,8 @@ class Verifier:
         try:
             checks = _core.check_file(name, old_format=self.old_format)
         except DicomFormatError as exc:
-            return FileResult(name, error=InputFileError(f"{exc.message}: reading file: {name}"))
+            damaged = DicomFormatError(f"{exc.message}: reading file: {name}", exc.log, exc.kind)
+            return FileResult(name, error=damaged)
         except OSError as exc:
             return FileResult(
                 name, error=InputFileError(f"{exc.strerror or exc}: reading file: {name}")

@@ -3,7 +3,7 @@
 use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::PyErr;
 
-use crate::error::CoreError;
+use crate::error::{CoreError, LogLevel};
 
 pyo3::import_exception!(dicomsign.exceptions, DicomFormatError);
 pyo3::import_exception!(dicomsign.exceptions, OutputFileError);
@@ -33,6 +33,20 @@ impl From<PyCoreError> for PyErr {
             )),
             CoreError::Conversion(m) => OutputFileError::new_err(m),
             CoreError::Dump(m) => SupportFileError::new_err(m),
+            CoreError::Read(r) => {
+                let log: Vec<(&str, String)> = r
+                    .log
+                    .into_iter()
+                    .map(|(level, text)| {
+                        let level = match level {
+                            LogLevel::Warning => "W",
+                            LogLevel::Error => "E",
+                        };
+                        (level, text)
+                    })
+                    .collect();
+                DicomFormatError::new_err((r.kind.text(), log, r.kind.name()))
+            }
         }
     }
 }

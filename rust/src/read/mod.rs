@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::io;
 use std::sync::Arc;
 
-use crate::error::{CoreError, CoreResult};
+use crate::error::{CoreError, CoreResult, LogLevel, ReadError, ReadErrorKind};
 use crate::model::dict::{self, DictVr};
 use crate::model::syntax::{self, Kind};
 use crate::model::tag;
@@ -21,7 +21,6 @@ use crate::read::source::Source;
 
 const UNDEFINED: u32 = 0xFFFF_FFFF;
 const WINDOW: usize = 64 * 1024;
-const MAX_DEPTH: usize = 200;
 
 /// What to read: a file with meta header, a bare dataset, or either (`+f`, `+fo`, `-f`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -216,10 +215,47 @@ struct Syntax {
     little: bool,
 }
 
+/// DCMTK's `maxReadLength` of `dcmsign`: longer values are skipped over and loaded later.
+const MAX_READ_LENGTH: u32 = 4096;
+/// The deepest nesting read: DCMTK 3.6.7 overflows its stack a little beyond 5,600 levels.
+pub const MAX_DEPTH: usize = 6000;
+/// Below this much stack left, the reader continues on a new segment of [`STACK_SEGMENT`].
+const RED_ZONE: usize = 128 * 1024;
+const STACK_SEGMENT: usize = 4 << 20;
+/// The stack of a thread that walks a document recursively (room for [`MAX_DEPTH`] levels).
+pub const DEEP_STACK: usize = 64 << 20;
+
+/// How a step of the parser ended: DCMTK's conditions that steer its loops.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Step {
+    Normal,
+    EndOfStream,
+    ItemEnd,
+    SequenceEnd,
+    Fail(ReadErrorKind),
+}
+
+/// One element header, as DCMTK's `readTagAndLength` leaves it.
+struct Header {
+    tag: u32,
+    vr: Vr,
+    len: u32,
+    /// Where the tag starts (DCMTK's putback mark).
+    mark: u64,
+}
+
+/// The item whose explicit length bounds what is read (DCMTK checks element lengths against
+/// it), or none for datasets, undefined-length items and directory records.
+#[derive(Clone, Copy)]
+struct Bound {
+    len: u32,
+    start: u64,
+}
+
 struct Reader<'a> {
     cur: Cursor<'a>,
     opts: ReadOptions,
-    warnings: Vec<String>,
+    log: Vec<(LogLevel, String)>,
 }
 
 /// DCMTK's value width of a VR (for "is not a multiple of" warnings).
@@ -229,27 +265,6 @@ fn value_width(vr: Vr) -> u32 {
         Vr::AT | Vr::FL | Vr::OF | Vr::OL | Vr::SL | Vr::UL => 4,
         Vr::FD | Vr::OD | Vr::OV | Vr::SV | Vr::UV => 8,
         _ => 1,
-    }
-}
-
-/// DCMTK's warnings about a value length, logged while reading.
-fn length_warnings(t: u32, vr: Vr, len: u32, out: &mut Vec<String>) {
-    if len == UNDEFINED || vr == Vr::SQ || tag::group(t) == 0xFFFE {
-        return;
-    }
-    let width = value_width(vr);
-    if width > 1 && len % width != 0 {
-        out.push(format!(
-            "DcmItem: Length of element {} is not a multiple of {width} (VR={})",
-            tag::format(t),
-            vr.as_str()
-        ));
-    }
-    if len % 2 == 1 {
-        out.push(format!(
-            "DcmItem: Length of element {} is odd",
-            tag::format(t)
-        ));
     }
 }
 
@@ -309,7 +324,42 @@ fn is_upper(b: u8) -> bool {
     b.is_ascii_uppercase()
 }
 
+/// The three tags DCMTK's dictionary gives the VR `na`: they have no VR in explicit syntaxes.
+fn is_delimiter_or_item(t: u32) -> bool {
+    matches!(
+        t,
+        tag::ITEM | tag::ITEM_DELIMITATION | tag::SEQUENCE_DELIMITATION
+    )
+}
+
+/// DCMTK's `hasValidGroup`: groups 1, 3, 5, 7 and 0xFFFF are not allowed in a dataset.
+fn valid_group(t: u32) -> bool {
+    let g = tag::group(t);
+    !((g & 1 == 1 && g <= 7) || g == 0xFFFF)
+}
+
+fn name(t: u32) -> String {
+    dict::global().name(t)
+}
+
+/// `'X'` as DCMTK prints a VR byte in its warning (control characters as a space).
+fn printable(b: u8) -> char {
+    if b < 32 {
+        ' '
+    } else {
+        char::from(b)
+    }
+}
+
 impl Reader<'_> {
+    fn warn(&mut self, text: String) {
+        self.log.push((LogLevel::Warning, text));
+    }
+
+    fn error(&mut self, text: String) {
+        self.log.push((LogLevel::Error, text));
+    }
+
     fn creator(&self, ctx: &Context, t: u32) -> Option<String> {
         if !tag::is_private(t) || tag::element(t) < 0x1000 {
             return None;
@@ -327,99 +377,334 @@ impl Reader<'_> {
             .map(|d| resolve(t, d, ctx))
     }
 
-    /// Reads one dataset or item. `end` bounds a defined-length item or the top level; `None`
-    /// reads up to an Item Delimitation Item.
-    fn dataset(&mut self, syn: Syntax, end: Option<u64>, depth: usize) -> CoreResult<Dataset> {
-        if depth > MAX_DEPTH {
-            return Err(CoreError::format("sequences nested too deeply"));
-        }
-        let mut ctx = Context::default();
-        let mut elements: Vec<Element> = Vec::new();
-        loop {
-            // Like DCMTK, accept a stream that ends at an element boundary inside a
-            // sequence or item whose length claims more.
-            if self.cur.at_end() || end.is_some_and(|e| self.cur.pos >= e) {
-                break;
-            }
-            self.cur.little = syn.little;
-            let t = self.cur.tag()?;
-            if t == tag::ITEM_DELIMITATION {
-                self.cur.u32()?;
-                if end.is_none() {
-                    break;
-                }
-                continue;
-            }
-            if t == tag::SEQUENCE_DELIMITATION || t == tag::ITEM {
-                // Stray delimiters at the top level: DCMTK skips them.
-                self.cur.u32()?;
-                continue;
-            }
-            let (vr, len) = self.header(t, syn, &ctx)?;
-            length_warnings(t, vr, len, &mut self.warnings);
-            let element = self.value(t, vr, len, syn, &mut ctx, depth)?;
-            if elements.iter().any(|e| e.tag == t) {
-                self.warnings.push(format!(
-                    "DcmItem: Element {} found twice in one data set or item, ignoring second entry",
-                    tag::format(t)
-                ));
-            } else if ctx.last_tag.is_some_and(|last| t < last) {
-                self.warnings.push(format!(
-                    "DcmItem: Dataset not in ascending tag order, at element {}",
-                    tag::format(t)
-                ));
-            }
-            self.note(&element, &mut ctx);
-            elements.push(element);
-        }
-        if let Some(e) = end {
-            if self.cur.pos > e {
-                return Err(CoreError::format(
-                    "element extends beyond the end of its item",
-                ));
-            }
-        }
-        elements.sort_by_key(|e| e.tag);
-        elements.dedup_by_key(|e| e.tag);
-        Ok(Dataset { elements })
+    fn u16_at(&mut self, little: bool) -> CoreResult<u16> {
+        self.cur.little = little;
+        self.cur.u16()
     }
 
-    fn header(&mut self, t: u32, syn: Syntax, ctx: &Context) -> CoreResult<(Vr, u32)> {
-        if !syn.explicit || tag::group(t) == 0xFFFE {
-            let len = self.cur.u32()?;
-            let vr = self.dict_vr(ctx, t).unwrap_or(Vr::Unknown);
-            return Ok((vr, len));
+    /// DCMTK's `DcmItem::readTagAndLength`, with its checks in its order.
+    fn tag_and_length(
+        &mut self,
+        syn: Syntax,
+        ctx: &Context,
+        bound: Option<Bound>,
+    ) -> CoreResult<Result<Header, Step>> {
+        if self.cur.at_end() {
+            return Ok(Err(Step::EndOfStream));
         }
-        let code = self.cur.take(2)?;
-        let code = [code[0], code[1]];
-        match Vr::from_bytes(code) {
-            Some(vr) => {
-                let len = if vr.has_long_length() {
-                    self.cur.skip(2)?;
-                    self.cur.u32()?
-                } else {
-                    u32::from(self.cur.u16()?)
-                };
-                Ok((vr, len))
+        if self.cur.remaining() < if syn.explicit { 6 } else { 4 } {
+            return Ok(Err(Step::Fail(ReadErrorKind::PrematureEnd)));
+        }
+        let mark = self.cur.pos;
+        let g = u32::from(self.u16_at(syn.little)?);
+        let e = u32::from(self.u16_at(syn.little)?);
+        let t = (g << 16) | e;
+        let no_vr = is_delimiter_or_item(t);
+        let mut read = 4u64;
+        let (vr, long) = if syn.explicit && !no_vr {
+            let code = self.cur.take(2)?;
+            let code = [code[0], code[1]];
+            read += 2;
+            match Vr::from_bytes(code) {
+                Some(vr) => (vr, vr.has_long_length()),
+                None => {
+                    let long = is_upper(code[0]) && is_upper(code[1]);
+                    self.warn(format!(
+                        "DcmItem: Non-standard VR '{}{}' ({:02x}\\{:02x}) encountered while \
+                         parsing element {}, assuming {} byte length field",
+                        printable(code[0]),
+                        printable(code[1]),
+                        code[0],
+                        code[1],
+                        tag::format(t),
+                        if long { 4 } else { 2 }
+                    ));
+                    if t == tag::PIXEL_DATA && code == *b"OX" {
+                        self.warn(format!(
+                            "DcmItem: Non-standard VR 'OX' is known to be wrongly used for \
+                             PixelData {}, setting VR to 'OW'",
+                            tag::format(t)
+                        ));
+                        (Vr::OW, long)
+                    } else {
+                        (Vr::Unknown, long)
+                    }
+                }
             }
-            None if code == *b"OX" => {
-                self.cur.skip(2)?;
-                let len = self.cur.u32()?;
-                let vr = if t == tag::PIXEL_DATA { Vr::OW } else { Vr::OB };
-                Ok((vr, len))
-            }
-            None => {
-                // DCMTK 3.6.7: an unknown VR of two uppercase letters is taken as a future VR
-                // with a 4-byte length field, anything else with a 2-byte length field.
-                let len = if is_upper(code[0]) && is_upper(code[1]) {
-                    self.cur.skip(2)?;
-                    self.cur.u32()?
-                } else {
-                    u32::from(self.cur.u16()?)
-                };
-                Ok((Vr::Unknown, len))
+        } else if no_vr {
+            (Vr::Unknown, true)
+        } else {
+            (self.dict_vr(ctx, t).unwrap_or(Vr::Unknown), true)
+        };
+        let rest = if !syn.explicit || no_vr {
+            4
+        } else if long {
+            6
+        } else {
+            2
+        };
+        if self.cur.remaining() < rest {
+            self.cur.pos = mark;
+            return Ok(Err(Step::Fail(ReadErrorKind::PrematureEnd)));
+        }
+        let len = if !syn.explicit || no_vr {
+            self.cur.u32()?
+        } else if long {
+            self.cur.skip(2)?;
+            self.cur.u32()?
+        } else {
+            u32::from(self.cur.u16()?)
+        };
+        let _ = read;
+        if syn.explicit && !no_vr {
+            let width = value_width(vr);
+            if width > 1 && len % width != 0 {
+                self.warn(format!(
+                    "DcmItem: Length of element {} is not a multiple of {width} (VR={})",
+                    tag::format(t),
+                    vr.as_str()
+                ));
             }
         }
+        if len & 1 == 1 && len != UNDEFINED {
+            self.warn(format!(
+                "DcmItem: Length of element {} is odd",
+                tag::format(t)
+            ));
+        }
+        if let Some(b) = bound.filter(|b| b.len != UNDEFINED && len != UNDEFINED) {
+            #[allow(clippy::cast_possible_wrap)]
+            let remaining = i64::from(b.len) - (self.cur.pos - b.start) as i64;
+            if remaining < 0 {
+                self.warn(format!(
+                    "DcmItem: Explicit item length ({} bytes) too large for the elements \
+                     contained in the item",
+                    b.len
+                ));
+                if t == tag::SEQUENCE_DELIMITATION {
+                    self.warn(
+                        "DcmItem: Sequence delimitation occurred before all bytes announced by \
+                         explicit item length could be read"
+                            .into(),
+                    );
+                    self.cur.pos = mark;
+                    return Ok(Err(Step::Fail(ReadErrorKind::PrematureSequenceDelimiter)));
+                }
+            } else if i64::from(len) > remaining {
+                self.warn(format!(
+                    "DcmItem: Element {} {} larger ({len}) than remaining bytes ({remaining}) of \
+                     surrounding item",
+                    name(t),
+                    tag::format(t)
+                ));
+                return Ok(Err(Step::Fail(ReadErrorKind::ElementLargerThanItem)));
+            }
+        }
+        Ok(Ok(Header {
+            tag: t,
+            vr,
+            len,
+            mark,
+        }))
+    }
+
+    /// DCMTK's `DcmItem::readUntilTag`: the elements of the dataset (`bound` none, length
+    /// undefined) or of an item.
+    fn item(
+        &mut self,
+        syn: Syntax,
+        len: u32,
+        bound: bool,
+        depth: usize,
+    ) -> CoreResult<(Dataset, Step)> {
+        let start = self.cur.pos;
+        let mut ctx = Context::default();
+        let mut elements: Vec<Element> = Vec::new();
+        let limit = bound.then_some(Bound { len, start });
+        let mut step = Step::Normal;
+        if self.cur.at_end() {
+            step = Step::EndOfStream;
+        } else {
+            #[allow(clippy::cast_possible_truncation)]
+            while ((self.cur.pos - start) as u32) < len {
+                let h = match self.tag_and_length(syn, &ctx, limit)? {
+                    Ok(h) => h,
+                    Err(s) => {
+                        step = s;
+                        break;
+                    }
+                };
+                let (element, s) = self.sub_element(&h, syn, &mut ctx, depth)?;
+                if let Some(element) = element {
+                    if elements.iter().any(|x| x.tag == h.tag) {
+                        self.warn(format!(
+                            "DcmItem: Element {} found twice in one data set or item, ignoring \
+                             second entry",
+                            tag::format(h.tag)
+                        ));
+                    } else {
+                        if ctx.last_tag.is_some_and(|last| h.tag < last) {
+                            self.warn(format!(
+                                "DcmItem: Dataset not in ascending tag order, at element {}",
+                                tag::format(h.tag)
+                            ));
+                        }
+                        if s == Step::Normal {
+                            self.note(&element, &mut ctx);
+                        }
+                        elements.push(element);
+                    }
+                }
+                if !valid_group(h.tag) || tag::group(h.tag) == 0x0002 {
+                    self.warn(format!(
+                        "DcmItem: Invalid Element {} found in data set",
+                        tag::format(h.tag)
+                    ));
+                }
+                if s != Step::Normal {
+                    step = s;
+                    break;
+                }
+            }
+            if step == Step::Normal && self.cur.at_end() {
+                step = Step::EndOfStream;
+            }
+        }
+        let step = match step {
+            Step::ItemEnd | Step::EndOfStream => Step::Normal,
+            Step::SequenceEnd => Step::Fail(ReadErrorKind::ItemDelimiterMissing),
+            s => s,
+        };
+        elements.sort_by_key(|e| e.tag);
+        elements.dedup_by_key(|e| e.tag);
+        Ok((Dataset { elements }, step))
+    }
+
+    /// DCMTK's `DcmItem::readSubElement` with `newDicomElement`: what the header announces.
+    fn sub_element(
+        &mut self,
+        h: &Header,
+        syn: Syntax,
+        ctx: &mut Context,
+        depth: usize,
+    ) -> CoreResult<(Option<Element>, Step)> {
+        let t = h.tag;
+        match t {
+            tag::ITEM => {
+                self.cur.pos = h.mark;
+                self.warn(format!(
+                    "DcmItem: Parse error while parsing element {}",
+                    tag::format(t)
+                ));
+                return Ok((None, Step::Fail(ReadErrorKind::InvalidTag)));
+            }
+            tag::ITEM_DELIMITATION => return Ok((None, Step::ItemEnd)),
+            tag::SEQUENCE_DELIMITATION => {
+                self.error(format!(
+                    "DcmItem: Parse error in sequence item, found {} instead of item delimiter {}",
+                    tag::format(t),
+                    tag::format(tag::ITEM_DELIMITATION)
+                ));
+                return Ok((None, Step::Fail(ReadErrorKind::ItemDelimiterMissing)));
+            }
+            _ => {}
+        }
+        let mut vr = h.vr;
+        let mut value_syntax = syn;
+        if vr == Vr::UN && h.len != UNDEFINED && syn.explicit && self.opts.convert_un {
+            if let Some(real) = self.dict_vr(ctx, t).filter(|v| !v.is_unknown()) {
+                // `+uc`: the value is read as implicit VR little endian with its real VR.
+                vr = real;
+                value_syntax = Syntax {
+                    explicit: false,
+                    little: true,
+                };
+            }
+        }
+        if vr == Vr::SQ {
+            return self.sequence(t, h.len, value_syntax, false, depth);
+        }
+        let pixel_data = t == tag::PIXEL_DATA && matches!(vr, Vr::OB | Vr::OW);
+        if pixel_data && h.len == UNDEFINED {
+            return self.sequence(t, h.len, syn, true, depth);
+        }
+        let overlay = (t & 0xFF00_FFFF) == 0x6000_3000;
+        if matches!(vr, Vr::OB | Vr::OW) && !pixel_data && !overlay {
+            if t == 0x0028_3010 && h.len != UNDEFINED {
+                self.error(
+                    "DcmItem: VOI LUT Sequence with VR=OW and explicit length encountered.".into(),
+                );
+                return Ok((None, Step::Fail(ReadErrorKind::VoiLutObOw)));
+            }
+            if h.len == UNDEFINED {
+                let kind = ReadErrorKind::UndefinedLengthObOw;
+                self.error(format!(
+                    "DcmItem: Parse error in {}: {}",
+                    tag::format(t),
+                    kind.text()
+                ));
+                return Ok((None, Step::Fail(kind)));
+            }
+        }
+        if vr.is_unknown() && h.len == UNDEFINED {
+            // CP-246: the items of an undefined-length UN are implicit VR little endian.
+            self.warn(format!(
+                "Found element {} with VR UN and undefined length, reading a sequence with \
+                 transfer syntax LittleEndianImplicit (CP-246)",
+                tag::format(t)
+            ));
+            let implicit = Syntax {
+                explicit: false,
+                little: true,
+            };
+            return self.sequence(t, h.len, implicit, false, depth);
+        }
+        let (blob, step) = self.element_value(t, h.len, vr, value_syntax)?;
+        Ok((
+            Some(Element {
+                tag: t,
+                vr,
+                value: Value::Data(blob),
+            }),
+            step,
+        ))
+    }
+
+    /// DCMTK's `DcmElement::read` and `loadValue` for a file stream and `dcmsign`'s
+    /// `maxReadLength` of 4096 bytes.
+    fn element_value(&mut self, t: u32, len: u32, vr: Vr, syn: Syntax) -> CoreResult<(Blob, Step)> {
+        let empty = Blob::Inline(Vec::new());
+        if self.cur.at_end() {
+            if len > 0 {
+                self.error(format!(
+                    "DcmElement: {} {} larger ({len}) than remaining bytes in file",
+                    name(t),
+                    tag::format(t)
+                ));
+                return Ok((empty, Step::Fail(ReadErrorKind::PrematureEnd)));
+            }
+            return Ok((empty, Step::EndOfStream));
+        }
+        let available = self.cur.remaining();
+        if u64::from(len) > available {
+            self.cur.pos = self.cur.src.len();
+            if len > MAX_READ_LENGTH {
+                self.error(format!(
+                    "DcmElement: {} {} larger ({len}) than remaining bytes in file",
+                    name(t),
+                    tag::format(t)
+                ));
+                return Ok((empty, Step::Fail(ReadErrorKind::PrematureEnd)));
+            }
+            self.error(format!(
+                "DcmElement: {} {} larger ({len}) than remaining bytes ({available}) in file, \
+                 premature end of stream",
+                name(t),
+                tag::format(t)
+            ));
+            return Ok((empty, Step::Fail(ReadErrorKind::InvalidStream)));
+        }
+        Ok((self.blob(vr, len, syn)?, Step::Normal))
     }
 
     fn blob(&mut self, vr: Vr, len: u32, syn: Syntax) -> CoreResult<Blob> {
@@ -440,109 +725,109 @@ impl Reader<'_> {
         Ok(Blob::Stored { offset, len, swap })
     }
 
-    fn value(
+    /// DCMTK's `DcmSequenceOfItems::read` (and `DcmPixelSequence` for encapsulated pixel
+    /// data, whose items are fragments).
+    fn sequence(
         &mut self,
         t: u32,
-        vr: Vr,
         len: u32,
         syn: Syntax,
-        ctx: &mut Context,
+        pixels: bool,
         depth: usize,
-    ) -> CoreResult<Element> {
-        if len == UNDEFINED {
-            if t == tag::PIXEL_DATA && vr != Vr::SQ {
-                let fragments = self.fragments(syn)?;
-                return Ok(Element {
-                    tag: t,
-                    vr: Vr::OB,
-                    value: Value::Fragments(fragments),
-                });
-            }
-            let item_syntax = if vr == Vr::UN && syn.explicit {
-                // CP-246: the items of an undefined-length UN are implicit VR little endian.
-                self.warnings.push(format!(
-                    "Found element {} with VR UN and undefined length, reading a sequence with \
-                     transfer syntax LittleEndianImplicit (CP-246)",
-                    tag::format(t)
-                ));
-                Syntax {
-                    explicit: false,
-                    little: true,
+    ) -> CoreResult<(Option<Element>, Step)> {
+        if depth >= MAX_DEPTH {
+            return Ok((None, Step::Fail(ReadErrorKind::NestedTooDeeply)));
+        }
+        let start = self.cur.pos;
+        let mut items = Vec::new();
+        let mut fragments = Vec::new();
+        let mut step = Step::Normal;
+        if self.cur.at_end() {
+            step = Step::EndOfStream;
+        } else {
+            #[allow(clippy::cast_possible_truncation)]
+            while ((self.cur.pos - start) as u32) < len {
+                if self.cur.at_end() {
+                    self.warn(format!(
+                        "DcmSequenceOfItems: Reached end of stream before the end of sequence \
+                         {} {}",
+                        name(t),
+                        tag::format(t)
+                    ));
+                    step = Step::Fail(ReadErrorKind::SequenceDelimiterMissing);
+                    break;
                 }
-            } else {
-                syn
-            };
-            if matches!(vr, Vr::SQ | Vr::UN | Vr::OB | Vr::OW | Vr::Unknown) {
-                let items = self.items(item_syntax, None, depth)?;
-                return Ok(Element {
-                    tag: t,
-                    vr: Vr::SQ,
-                    value: Value::Items(items),
-                });
+                if self.cur.remaining() < 8 {
+                    step = Step::Fail(ReadErrorKind::PrematureEnd);
+                    break;
+                }
+                self.cur.little = syn.little;
+                let it = self.cur.tag()?;
+                let item_len = self.cur.u32()?;
+                if item_len & 1 == 1 && item_len != UNDEFINED {
+                    self.warn(format!(
+                        "DcmSequenceOfItems: Length of item in sequence {} {} is odd",
+                        name(t),
+                        tag::format(t)
+                    ));
+                }
+                if it == tag::SEQUENCE_DELIMITATION {
+                    break;
+                }
+                if it != tag::ITEM {
+                    self.error(format!(
+                        "DcmSequenceOfItems: Parse error in sequence {}, found {} instead of \
+                         sequence delimiter {}",
+                        tag::format(t),
+                        tag::format(it),
+                        tag::format(tag::SEQUENCE_DELIMITATION)
+                    ));
+                    step = Step::Fail(ReadErrorKind::SequenceDelimiterMissing);
+                    break;
+                }
+                let s = if pixels {
+                    let little = Syntax {
+                        explicit: syn.explicit,
+                        little: true,
+                    };
+                    let (blob, s) = if self.cur.src.bytes().is_some()
+                        && !self.cur.at_end()
+                        && u64::from(item_len) <= self.cur.remaining()
+                    {
+                        // Fragments are only ever streamed: in memory they stay where they lie.
+                        (self.stored(u64::from(item_len), 1)?, Step::Normal)
+                    } else {
+                        self.element_value(tag::ITEM, item_len, Vr::OB, little)?
+                    };
+                    fragments.push(blob);
+                    s
+                } else {
+                    // Directory records are items that DCMTK does not bound by their length.
+                    let bound = t != 0x0004_1220;
+                    // Deep files may come from anywhere: the stack grows on the heap as needed.
+                    let (item, s) = stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || {
+                        self.item(syn, item_len, bound, depth + 1)
+                    })?;
+                    items.push(item);
+                    s
+                };
+                if s != Step::Normal {
+                    step = s;
+                    break;
+                }
             }
-            return Err(CoreError::format(format!(
-                "undefined length in element {} with VR {}",
-                tag::format(t),
-                vr.as_str()
-            )));
         }
-        if vr == Vr::SQ {
-            let end = self.cur.pos + u64::from(len);
-            let items = self.items(syn, Some(end), depth)?;
-            return Ok(Element {
-                tag: t,
-                vr: Vr::SQ,
-                value: Value::Items(items),
-            });
-        }
-        if vr == Vr::UN && syn.explicit && self.opts.convert_un {
-            if let Some(real) = self.dict_vr(ctx, t).filter(|v| !v.is_unknown()) {
-                return self.converted_un(t, real, len, ctx, depth);
-            }
-        }
-        let blob = self.blob(vr, len, syn)?;
-        let element = Element {
-            tag: t,
-            vr,
-            value: Value::Data(blob),
+        let step = if step == Step::SequenceEnd {
+            Step::Normal
+        } else {
+            step
         };
-        self.note(&element, ctx);
-        Ok(element)
-    }
-
-    /// Re-reads a defined-length UN element with its dictionary VR (`+uc`): the value is
-    /// implicit VR little endian.
-    fn converted_un(
-        &mut self,
-        t: u32,
-        vr: Vr,
-        len: u32,
-        ctx: &mut Context,
-        depth: usize,
-    ) -> CoreResult<Element> {
-        let implicit = Syntax {
-            explicit: false,
-            little: true,
+        let (vr, value) = if pixels {
+            (Vr::OB, Value::Fragments(fragments))
+        } else {
+            (Vr::SQ, Value::Items(items))
         };
-        if vr == Vr::SQ {
-            let end = self.cur.pos + u64::from(len);
-            let saved = self.cur.little;
-            let items = self.items(implicit, Some(end), depth)?;
-            self.cur.little = saved;
-            return Ok(Element {
-                tag: t,
-                vr,
-                value: Value::Items(items),
-            });
-        }
-        let blob = self.blob(vr, len, implicit)?;
-        let element = Element {
-            tag: t,
-            vr,
-            value: Value::Data(blob),
-        };
-        self.note(&element, ctx);
-        Ok(element)
+        Ok((Some(Element { tag: t, vr, value }), step))
     }
 
     /// Remembers what later VR decisions of the same dataset depend on.
@@ -568,70 +853,6 @@ impl Reader<'_> {
         } else if e.tag == tag::WAVEFORM_BITS_ALLOCATED {
             ctx.waveform_bits_allocated = e.u16_value();
         }
-    }
-
-    fn items(&mut self, syn: Syntax, end: Option<u64>, depth: usize) -> CoreResult<Vec<Dataset>> {
-        let mut items = Vec::new();
-        loop {
-            if self.cur.at_end() || end.is_some_and(|e| self.cur.pos >= e) {
-                break;
-            }
-            self.cur.little = syn.little;
-            let t = self.cur.tag()?;
-            let len = self.cur.u32()?;
-            if t == tag::SEQUENCE_DELIMITATION {
-                if end.is_none() {
-                    break;
-                }
-                continue;
-            }
-            if t != tag::ITEM {
-                return Err(CoreError::format(format!(
-                    "unexpected element {} in sequence, item expected",
-                    tag::format(t)
-                )));
-            }
-            let item = if len == UNDEFINED {
-                self.dataset(syn, None, depth + 1)?
-            } else {
-                let item_end = self.cur.pos + u64::from(len);
-                let d = self.dataset(syn, Some(item_end), depth + 1)?;
-                self.cur.pos = item_end.min(self.cur.src.len());
-                d
-            };
-            items.push(item);
-        }
-        Ok(items)
-    }
-
-    fn fragments(&mut self, syn: Syntax) -> CoreResult<Vec<Blob>> {
-        let mut out = Vec::new();
-        loop {
-            self.cur.little = syn.little;
-            let t = self.cur.tag()?;
-            let len = self.cur.u32()?;
-            if t == tag::SEQUENCE_DELIMITATION {
-                break;
-            }
-            if t != tag::ITEM || len == UNDEFINED {
-                return Err(CoreError::format("invalid item in encapsulated pixel data"));
-            }
-            // Fragments are only ever streamed: in memory they stay where they lie.
-            let blob = if self.cur.src.bytes().is_some() {
-                self.stored(u64::from(len), 1)?
-            } else {
-                self.blob(
-                    Vr::OB,
-                    len,
-                    Syntax {
-                        explicit: syn.explicit,
-                        little: true,
-                    },
-                )?
-            };
-            out.push(blob);
-        }
-        Ok(out)
     }
 }
 
@@ -663,35 +884,125 @@ fn detect(src: &Source, pos: u64) -> Kind {
     }
 }
 
-fn read_meta(src: &Source, start: u64, warnings: &mut Vec<String>) -> CoreResult<(Dataset, u64)> {
-    let mut cur = Cursor::new(src, start, true);
-    let mut elements = Vec::new();
-    while cur.remaining() >= 8 {
-        let head = cur.peek(2)?;
-        if u16::from_le_bytes([head[0], head[1]]) != 0x0002 {
-            break;
-        }
-        let t = cur.tag()?;
-        let code = cur.take(2)?;
-        let vr = Vr::from_bytes([code[0], code[1]]).unwrap_or(Vr::Unknown);
-        let len = if vr.has_long_length() {
-            cur.skip(2)?;
-            cur.u32()?
-        } else {
-            u32::from(cur.u16()?)
+/// DCMTK's `nextTagIsMeta`: the next two bytes name group 0x0002 in either byte order.
+fn next_is_meta(cur: &mut Cursor<'_>) -> bool {
+    cur.peek(2)
+        .is_ok_and(|b| (b[0] == 2 && b[1] == 0) || (b[0] == 0 && b[1] == 2))
+}
+
+impl Reader<'_> {
+    /// DCMTK's `DcmMetaInfo::read` after the preamble: the group length first, then elements
+    /// up to the length it gives (or, without one, while the next tag is in group 0x0002).
+    /// Returns the meta header (`None` when there is none) or the condition that failed it.
+    fn meta(&mut self) -> CoreResult<Result<Option<Dataset>, ReadErrorKind>> {
+        let syn = Syntax {
+            explicit: true,
+            little: true,
         };
-        if len == UNDEFINED {
-            return Err(CoreError::format(
-                "undefined length in file meta information",
-            ));
+        let start = self.cur.pos;
+        if self.cur.at_end() {
+            return Ok(Ok(None));
         }
-        length_warnings(t, vr, len, warnings);
-        let value = cur.bytes(u64::from(len))?;
-        elements.push(Element::new(t, vr, value));
+        if self.cur.remaining() < 12 {
+            return Ok(Err(ReadErrorKind::PrematureEnd));
+        }
+        let mut ctx = Context::default();
+        let mut elements: Vec<Element> = Vec::new();
+        if !next_is_meta(&mut self.cur) {
+            return Ok(Ok(None));
+        }
+        let first = match self.tag_and_length(syn, &ctx, None)? {
+            Ok(h) => h,
+            Err(Step::EndOfStream) => return Ok(Ok(None)),
+            Err(Step::Fail(kind)) => return Ok(Err(kind)),
+            Err(_) => return Ok(Err(ReadErrorKind::CorruptedData)),
+        };
+        let (element, step) = self.sub_element(&first, syn, &mut ctx, 0)?;
+        let group_length = element
+            .as_ref()
+            .filter(|e| e.tag == 0x0002_0000 && first.len > 0 && step == Step::Normal)
+            .and_then(|e| {
+                e.bytes()
+                    .and_then(|b| b.get(..4).map(|v| [v[0], v[1], v[2], v[3]]))
+            })
+            .map(u32::from_le_bytes);
+        if let Some(e) = element {
+            elements.push(e);
+        }
+        #[allow(clippy::cast_possible_truncation)]
+        let length = match group_length {
+            Some(n) => n.wrapping_add((self.cur.pos - start) as u32),
+            None => {
+                self.warn(
+                    "DcmMetaInfo: No Group Length available in Meta Information Header".into(),
+                );
+                match step {
+                    Step::Fail(ReadErrorKind::PrematureEnd | ReadErrorKind::InvalidStream) => {
+                        return Ok(Err(ReadErrorKind::InvalidStream));
+                    }
+                    Step::Normal => {}
+                    _ => return Ok(Err(ReadErrorKind::CorruptedData)),
+                }
+                UNDEFINED
+            }
+        };
+        let mut step = Step::Normal;
+        loop {
+            #[allow(clippy::cast_possible_truncation)]
+            let transferred = (self.cur.pos - start) as u32;
+            let more = if length == UNDEFINED {
+                next_is_meta(&mut self.cur)
+            } else {
+                transferred < length
+            };
+            if self.cur.at_end() || !more {
+                break;
+            }
+            let h = match self.tag_and_length(syn, &ctx, None)? {
+                Ok(h) => h,
+                Err(s) => {
+                    step = s;
+                    break;
+                }
+            };
+            let (element, s) = self.sub_element(&h, syn, &mut ctx, 0)?;
+            if let Some(e) = element {
+                if elements.iter().any(|x| x.tag == e.tag) {
+                    self.warn(format!(
+                        "DcmItem: Element {} found twice in one data set or item, ignoring \
+                         second entry",
+                        tag::format(e.tag)
+                    ));
+                } else {
+                    elements.push(e);
+                }
+            }
+            if tag::group(h.tag) != 0x0002 {
+                self.warn(format!(
+                    "DcmMetaInfo: Invalid Element {} found in Meta Information Header",
+                    tag::format(h.tag)
+                ));
+            }
+            if s != Step::Normal {
+                step = s;
+                break;
+            }
+        }
+        match step {
+            Step::Normal | Step::EndOfStream | Step::ItemEnd => {}
+            Step::SequenceEnd => return Ok(Err(ReadErrorKind::CorruptedData)),
+            Step::Fail(kind) => return Ok(Err(kind)),
+        }
+        #[allow(clippy::cast_possible_truncation)]
+        let transferred = (self.cur.pos - start) as u32;
+        if length != UNDEFINED && transferred != length {
+            self.warn(
+                "DcmMetaInfo: Group Length of Meta Information Header has incorrect value".into(),
+            );
+        }
+        elements.sort_by_key(|e| e.tag);
+        Ok(Ok(Some(Dataset { elements })))
     }
-    elements.sort_by_key(|e| e.tag);
-    elements.dedup_by_key(|e| e.tag);
-    Ok((Dataset { elements }, cur.pos))
 }
 
 fn inflate(src: &Source, start: u64) -> CoreResult<Source> {
@@ -727,33 +1038,40 @@ pub fn read(source: Source, opts: ReadOptions) -> CoreResult<Document> {
     }
     let mut start = 0u64;
     let mut meta = None;
-    let mut warnings = Vec::new();
+    let mut log = Vec::new();
     if opts.mode != ReadMode::Dataset {
         let mut magic = [0u8; 4];
         let has_preamble = source.len() >= 132
             && source.read_exact_at(128, &mut magic).is_ok()
             && &magic == b"DICM";
-        let mut first = [0u8; 2];
-        let meta_start = if has_preamble {
-            Some(132)
-        } else if source.read_exact_at(0, &mut first).is_ok() && u16::from_le_bytes(first) == 0x0002
-        {
-            Some(0)
-        } else {
-            None
+        let meta_start = if has_preamble { 132 } else { 0 };
+        let mut reader = Reader {
+            cur: Cursor::new(&source, meta_start, true),
+            opts,
+            log: Vec::new(),
         };
-        match meta_start {
-            Some(s) => {
-                let (m, end) = read_meta(&source, s, &mut warnings)?;
+        let found = reader.meta()?;
+        log = reader.log;
+        match found {
+            Err(kind) => return Err(CoreError::Read(ReadError { kind, log })),
+            Ok(Some(m)) => {
                 meta = Some(m);
-                start = end;
+                start = reader.cur.pos;
             }
-            None if opts.mode == ReadMode::FileOnly => {
+            Ok(None) if opts.mode == ReadMode::FileOnly => {
                 return Err(CoreError::format(
                     "no DICOM file meta information (DICM prefix) found",
                 ));
             }
-            None => {}
+            Ok(None) => {
+                if has_preamble {
+                    log.push((
+                        LogLevel::Warning,
+                        "DcmMetaInfo: Found Preamble but no Meta Information Header".into(),
+                    ));
+                    start = 132;
+                }
+            }
         }
     }
     let named = meta.as_ref().and_then(meta_ts);
@@ -801,19 +1119,38 @@ pub fn read(source: Source, opts: ReadOptions) -> CoreResult<Document> {
         explicit: kind.explicit(),
         little: kind.little(),
     };
-    let (dataset, mut dataset_warnings) = if start >= source.len() {
-        (Dataset::default(), Vec::new())
+    let dataset = if start >= source.len() {
+        Dataset::default()
     } else {
         let mut reader = Reader {
             cur: Cursor::new(&source, start, syn.little),
             opts,
-            warnings: Vec::new(),
+            log,
         };
-        let end = source.len();
-        let dataset = reader.dataset(syn, Some(end), 0)?;
-        (dataset, reader.warnings)
+        let (dataset, step) = reader.item(syn, UNDEFINED, false, 0)?;
+        log = reader.log;
+        if let Step::Fail(kind) = step {
+            return Err(CoreError::Read(ReadError { kind, log }));
+        }
+        // DCMTK's `doPostReadChecks`: native pixel data under an encapsulated syntax.
+        let native_pixels = dataset
+            .get(tag::PIXEL_DATA)
+            .is_some_and(|e| matches!(e.value, Value::Data(_)));
+        if kind == Kind::Encapsulated && native_pixels {
+            log.push((
+                LogLevel::Error,
+                format!(
+                    "Found explicit length Pixel Data in top level dataset with transfer syntax \
+                     {}: Only undefined length permitted",
+                    syntax::dcmtk_name(&uid).unwrap_or(uid.as_str())
+                ),
+            ));
+            let kind = ReadErrorKind::PixelDataExplicitLength;
+            return Err(CoreError::Read(ReadError { kind, log }));
+        }
+        dataset
     };
-    warnings.append(&mut dataset_warnings);
+    let warnings = log.into_iter().map(|(_, text)| text).collect();
     if meta.is_none() && dataset.is_empty() {
         return Err(CoreError::format("no data elements found"));
     }

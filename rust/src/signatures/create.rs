@@ -128,12 +128,18 @@ where
     let split = |t: u32| t < tag::DIGITAL_SIGNATURES_SEQUENCE;
     let shared: &Document = doc;
     let (written, digest) = std::thread::scope(|scope| {
-        let writer_thread = scope.spawn(|| -> CoreResult<Output<BufWriter<&std::fs::File>>> {
-            let file = BufWriter::with_capacity(1 << 20, tmp.as_file());
-            let mut output = Output::begin(shared, wopts, file)?;
-            output.elements(shared, split)?;
-            Ok(output)
-        });
+        // The writer recurses once per nesting level: its stack holds the deepest file read.
+        let writer_thread = std::thread::Builder::new()
+            .stack_size(crate::read::DEEP_STACK)
+            .spawn_scoped(
+                scope,
+                || -> CoreResult<Output<BufWriter<&std::fs::File>>> {
+                    let file = BufWriter::with_capacity(1 << 20, tmp.as_file());
+                    let mut output = Output::begin(shared, wopts, file)?;
+                    output.elements(shared, split)?;
+                    Ok(output)
+                },
+            );
         let digest = digest_stream(
             &shared.source,
             &shared.dataset,
@@ -142,9 +148,10 @@ where
             params,
             dump,
         );
-        let written = writer_thread
-            .join()
-            .unwrap_or_else(|_| Err(CoreError::Invalid("the writer thread panicked".into())));
+        let written = writer_thread.map_err(CoreError::Io).and_then(|t| {
+            t.join()
+                .unwrap_or_else(|_| Err(CoreError::Invalid("the writer thread panicked".into())))
+        });
         (written, digest)
     });
     let digest = digest?;

@@ -14,7 +14,9 @@ use crate::mac::stream::{self, MacEncoding, Selection, StreamOptions};
 use crate::model::datetime;
 use crate::model::document::Document;
 use crate::model::normalize::Rule;
+use crate::model::syntax::Kind;
 use crate::model::vr::Vr;
+use crate::model::{tag, Dataset, Value};
 use crate::pki::certificate::Certificate;
 use crate::pki::chain::TrustAnchors;
 use crate::pki::KeyType;
@@ -160,6 +162,31 @@ fn digest_of(
     Ok((sink.finish()?, report.ambiguous))
 }
 
+/// DCMTK's `canWriteXfer` of the signature's container for the MAC transfer syntax: encapsulated
+/// Pixel Data only in the syntax it was read with (DCMTK has no codec between them), native
+/// Pixel Data in a native syntax, or nested (icons), or when read under an encapsulated one.
+fn pixel_data_writable(doc: &Document, info: &SignatureInfo, mac_uid: &str, mac_enc: bool) -> bool {
+    fn walk(d: &Dataset, nested: bool, ok: &dyn Fn(&Value, bool) -> bool) -> bool {
+        d.elements.iter().all(|e| match &e.value {
+            Value::Items(items) => items.iter().all(|i| walk(i, true, ok)),
+            v if e.tag == tag::PIXEL_DATA => ok(v, nested),
+            _ => true,
+        })
+    }
+    let read_uid = doc.transfer_syntax.as_str();
+    let read_enc = doc.kind == Kind::Encapsulated;
+    let ok = |v: &Value, nested: bool| match v {
+        Value::Fragments(_) => mac_enc && mac_uid.trim_end_matches(['\0', ' ']) == read_uid,
+        _ => !mac_enc || read_enc || nested,
+    };
+    let r = signatures::SignatureRef {
+        container: info.container.clone(),
+        index: info.index,
+    };
+    signatures::signature_item(&doc.dataset, &r)
+        .is_ok_and(|(container, _)| walk(container, !info.container.is_empty(), &ok))
+}
+
 /// The outcome, its message, the matching value rule, the unsignable tag and the digest.
 type Judgement = (Outcome, String, Option<Rule>, Option<u32>, Option<Vec<u8>>);
 
@@ -216,9 +243,13 @@ fn judge(
         Some(t) if !t.is_empty() => t,
         _ => return fail(Outcome::BadDataElementsSigned),
     };
-    let Some((signature, _)) = info.signature.as_ref() else {
+    // DCMTK takes the Signature only as an OB element (`ident() == EVR_OB`).
+    let Some((signature, _)) = info.signature.as_ref().filter(|(_, vr)| *vr == Vr::OB) else {
         return fail(Outcome::NoSignature);
     };
+    if !pixel_data_writable(doc, info, ts, encapsulated) {
+        return fail(Outcome::UnsupportedTransferSyntax);
+    }
     let opts = StreamOptions {
         encoding,
         encapsulated,

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from ... import _core
 from ...engine import ensure_dictionary
 from ...exceptions import (
+    DicomFormatError,
     DicomSignError,
     InputFileError,
     OutputFileError,
@@ -127,8 +128,11 @@ def _input_path(name: str) -> Iterator[str]:
 
 
 def _read_error(exc: Exception, name: str) -> InputFileError:
+    """DCMTK's fatal line for a file that cannot be read: its condition, then the file."""
     if isinstance(exc, OSError) and exc.errno and not isinstance(exc, IsADirectoryError):
         text = os.strerror(exc.errno)
+    elif isinstance(exc, DicomFormatError) and exc.kind is not None:
+        text = exc.message
     elif isinstance(exc, DicomSignError) and exc.message == "file is empty":
         text = "End of stream"
     else:
@@ -147,7 +151,7 @@ def _reusable(opts: DcmsignOptions, prepared: Prepared | None) -> Prepared | Non
     return prepared
 
 
-def _open(opts: DcmsignOptions, path: str) -> _core.Document:
+def _open(opts: DcmsignOptions, path: str, logger: DcmtkLogger) -> _core.Document:
     ensure_dictionary()
     try:
         return _core.Document.open(
@@ -157,6 +161,9 @@ def _open(opts: DcmsignOptions, path: str) -> _core.Document:
             convert_un=opts.convert_un,
         )
     except (OSError, DicomSignError) as exc:
+        if isinstance(exc, DicomFormatError):
+            for level, text in exc.log:
+                logger.log(LogLevel.ERROR if level == "E" else LogLevel.WARN, text)
         raise _read_error(exc, opts.input_file) from None
 
 
@@ -214,7 +221,7 @@ def _execute(
     logger.info(f"open input file {opts.input_file}")
     reuse = _reusable(opts, prepared)
     with _input_path(opts.input_file) as path:
-        doc = reuse.doc if reuse is not None else _open(opts, path)
+        doc = reuse.doc if reuse is not None else _open(opts, path, logger)
         for warning in doc.warnings:
             logger.warning(warning)
         command = opts.command

@@ -71,12 +71,14 @@ def _entry(result: FileResult) -> dict[str, Any]:
         message = result.error.message if result.error is not None else None
         return {
             "file": result.path,
+            "status": result.status,
             "exit_code": result.exit_code,
             "error": message,
             "signatures": [],
         }
     return {
         "file": result.path,
+        "status": result.status,
         "exit_code": result.exit_code,
         "error": report.error,
         "signatures": [_signature_json(s) for s in report.signatures],
@@ -86,7 +88,7 @@ def _entry(result: FileResult) -> dict[str, Any]:
 def _print_text(result: FileResult, *, quiet: bool) -> None:
     name, report = result.path, result.report
     if report is None:
-        print(f"{name}: ERROR: {result.error.message if result.error is not None else ''}")
+        print(f"{name}: UNREADABLE: {result.error.message if result.error is not None else ''}")
         return
     if report.ok:
         if not quiet:
