@@ -16,8 +16,10 @@ from dicomsign.exceptions import (
     InputFileError,
     InvalidSignature,
     NoSignaturesError,
+    OutputFileError,
     SignatureCreationError,
     SignatureNotFoundError,
+    SupportFileError,
 )
 from dicomsign.exitcodes import ExitCode
 from pki import PKI
@@ -160,6 +162,76 @@ def test_errors_are_typed_with_dcmtk_exit_codes(
         dicomsign.sign(dicom_corpus["explicit_le"], mismatch)
     with pytest.raises(TypeError):
         dicomsign.verify(12345)
+
+
+def _unusable_paths(tmp_path: Path) -> dict[str, tuple[Path, str]]:
+    """Paths that cannot be read or written, with the operating system's reason."""
+    folder = tmp_path / "folder.dcm"
+    folder.mkdir()
+    dangling = tmp_path / "dangling.dcm"
+    dangling.symlink_to(tmp_path / "no-folder" / "x.dcm")
+    return {
+        "directory": (folder, "Is a directory"),
+        "missing-folder": (tmp_path / "no-folder" / "x.dcm", "No such file or directory"),
+        "dangling-link": (dangling, "No such file or directory"),
+    }
+
+
+@pytest.mark.parametrize("where", ["directory", "missing-folder", "dangling-link"])
+def test_unwritable_output_raises_output_file_error(
+    where: str, signer: dicomsign.SoftwareSigner, dicom_corpus: dict[str, Path], tmp_path: Path
+) -> None:
+    """The output file as given and the reason in words, never a temporary file or Rust's
+    "(os error 2)"; nothing is left behind."""
+    target, reason = _unusable_paths(tmp_path)[where]
+    source = dicom_corpus["explicit_le"]
+    signed = dicomsign.sign(source, signer).document
+    attempts = [
+        lambda: dicomsign.sign(source, signer, output=target),
+        lambda: dicomsign.sign(source, signer, output=str(target), old_format=True),
+        lambda: dicomsign.sign(
+            source, signer, output=target, location="ReferencedImageSequence[0]"
+        ),
+        lambda: dicomsign.remove(signed, output=target),
+    ]
+    for attempt in attempts:
+        with pytest.raises(OutputFileError) as err:
+            attempt()
+        assert err.value.message == f"{reason}: writing file: {target}"
+        assert err.value.exit_code == ExitCode.CANNOT_WRITE_OUTPUT_FILE
+    with pytest.raises(SupportFileError) as dump_err:
+        dicomsign.sign(source, signer, dump=target)
+    assert dump_err.value.message == f"unable to create dump file '{target}': {reason}"
+    leftovers = [p.name for p in tmp_path.rglob("*") if p.name.startswith(".dicomsign-")]
+    assert leftovers == []
+
+
+@pytest.mark.parametrize("where", ["directory", "missing-folder", "dangling-link"])
+def test_unreadable_input_names_the_file_and_the_reason(
+    where: str, signer: dicomsign.SoftwareSigner, tmp_path: Path
+) -> None:
+    source, reason = _unusable_paths(tmp_path)[where]
+    for attempt in (
+        lambda: dicomsign.verify(source),
+        lambda: dicomsign.sign(source, signer),
+        lambda: dicomsign.remove(str(source)),
+    ):
+        with pytest.raises(InputFileError) as err:
+            attempt()
+        assert err.value.message == f"{reason}: reading file: {source}"
+
+
+def test_outputs_are_written_through_symbolic_links(
+    signer: dicomsign.SoftwareSigner, dicom_corpus: dict[str, Path], tmp_path: Path
+) -> None:
+    """As DCMTK opens them: the links stay links, their targets get the content."""
+    out, dump = tmp_path / "out.dcm", tmp_path / "dump.bin"
+    out.symlink_to("target.dcm")
+    dump.symlink_to(tmp_path / "dump-target.bin")
+    dicomsign.sign(dicom_corpus["explicit_le"], signer, output=out, dump=dump)
+    assert out.is_symlink() and dump.is_symlink()
+    assert dicomsign.verify(tmp_path / "target.dcm").signatures
+    assert (tmp_path / "dump-target.bin").stat().st_size > 0
 
 
 def test_dump_and_output_are_atomic(

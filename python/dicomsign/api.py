@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Generic, TypeGuard, TypeVar, overload
@@ -17,7 +18,7 @@ from cryptography import x509
 
 from . import _core
 from .engine import ensure_dictionary
-from .exceptions import DicomFormatError, InputFileError
+from .exceptions import DicomFormatError, InputFileError, OutputFileError, os_reason
 from .pki.names import name_oneline
 from .purposes import SignaturePurpose
 from .removal import RemovedSignature, remove_all, remove_by_uid
@@ -145,7 +146,8 @@ def open_document(
     except DicomFormatError as exc:
         raise InputFileError(f"{exc.message}: reading file: {_name(source)}") from None
     except OSError as exc:
-        raise InputFileError(f"{exc.strerror or exc}: reading file: {_name(source)}") from None
+        name = _name(source)
+        raise InputFileError(f"{os_reason(exc, name)}: reading file: {name}") from None
     raise TypeError(f"cannot read a DICOM document from {type(source).__name__}")
 
 
@@ -153,6 +155,19 @@ def _name(source: object) -> str:
     if isinstance(source, (str, os.PathLike)):
         return os.fspath(source)
     return "<memory>"
+
+
+@contextmanager
+def _writing(output: PathLike | None) -> Iterator[None]:
+    """Turns the operating system's error writing ``output`` into :class:`OutputFileError`,
+    naming the file as given (as ``dcmsign`` does: ``Is a directory: writing file: out``)."""
+    try:
+        yield
+    except OSError as exc:
+        if output is None:
+            raise
+        name = os.fspath(output)
+        raise OutputFileError(f"{os_reason(exc)}: writing file: {name}") from None
 
 
 def _deliver(
@@ -167,7 +182,10 @@ def _deliver(
     """The document written to ``output`` (atomically), else as bytes, or as a new Dataset for
     a Dataset source."""
     if output is not None:
-        doc.write(os.fspath(output), syntax=syntax, explicit_lengths=explicit_lengths, rule=rule)
+        with _writing(output):
+            doc.write(
+                os.fspath(output), syntax=syntax, explicit_lengths=explicit_lengths, rule=rule
+            )
         return Path(output)
     data = doc.to_bytes(syntax=syntax, explicit_lengths=explicit_lengths, rule=rule)
     if _is_dataset(source):
@@ -333,24 +351,28 @@ def sign(
     Raises
     ------
     InputFileError, SignatureCreationError, OutputFileError, SupportFileError
-        Each with its DCMTK exit code and message.
+        Each with its DCMTK exit code and message. ``OutputFileError`` (exit code 40) when
+        ``output`` cannot be written (a directory, a missing folder...): its message names
+        ``output`` and the operating system's reason, ``Is a directory: writing file: out``;
+        ``SupportFileError`` (exit code 46) likewise for ``dump``.
     """
     doc = open_document(source)
     path = _container(doc, location)
     syntax = WriteTransferSyntax(transfer_syntax)
-    created = sign_document(
-        doc,
-        signer,
-        container=path,
-        location=location if isinstance(location, str) else None,
-        tags=_tags(tags),
-        algorithm=MacAlgorithm(algorithm),
-        purpose=SignaturePurpose(purpose) if purpose is not None else None,
-        profile=Profile(profile),
-        old_format=old_format,
-        dump=os.fspath(dump) if dump is not None else None,
-        output=OutputRequest(output, syntax, explicit_lengths) if output is not None else None,
-    )
+    with _writing(output):
+        created = sign_document(
+            doc,
+            signer,
+            container=path,
+            location=location if isinstance(location, str) else None,
+            tags=_tags(tags),
+            algorithm=MacAlgorithm(algorithm),
+            purpose=SignaturePurpose(purpose) if purpose is not None else None,
+            profile=Profile(profile),
+            old_format=old_format,
+            dump=os.fspath(dump) if dump is not None else None,
+            output=OutputRequest(output, syntax, explicit_lengths) if output is not None else None,
+        )
     info = SignatureInfo(
         number=0,
         uid=created.uid,
@@ -499,8 +521,12 @@ def remove(
 
     Raises
     ------
+    InputFileError
+        The document cannot be read (exit code 20).
     SignatureNotFoundError
         No signature has this UID (exit code 84).
+    OutputFileError
+        ``output`` cannot be written (exit code 40), with the operating system's reason.
     """
     doc = open_document(source)
     removed = tuple([remove_by_uid(doc, uid)] if uid is not None else remove_all(doc))

@@ -6,6 +6,9 @@ return for it, so that a library error and a CLI failure always agree.
 
 from __future__ import annotations
 
+import errno
+import os
+
 from .exitcodes import ExitCode
 
 
@@ -142,3 +145,17 @@ class LocationError(DicomSignError):
         self.kind = kind
         self.step = step
         self.items = items
+
+
+def os_reason(exc: OSError, path: str | os.PathLike[str] | None = None) -> str:
+    """The operating system's reason for ``exc`` in words, as DCMTK prints it (``"No such
+    file or directory"``, ``"Is a directory"``), never a temporary file's name.
+
+    An error without an ``errno`` keeps its own text, except that of a ``path`` that is a
+    directory, which is named as the operating system names it.
+    """
+    if exc.errno:
+        return os.strerror(exc.errno)
+    if path is not None and os.path.isdir(path):
+        return os.strerror(errno.EISDIR)
+    return exc.strerror or str(exc)

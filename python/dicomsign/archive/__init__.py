@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from .. import _core
 from ..engine import ensure_dictionary
-from ..exceptions import DicomFormatError, DicomSignError, InputFileError
+from ..exceptions import DicomFormatError, DicomSignError, InputFileError, os_reason
 from ..exitcodes import ExitCode
 from ..results import VerificationReport
 from ..verification import evaluate
@@ -103,7 +103,7 @@ class Verifier:
             return FileResult(name, error=InputFileError(f"{exc.message}: reading file: {name}"))
         except OSError as exc:
             return FileResult(
-                name, error=InputFileError(f"{exc.strerror or exc}: reading file: {name}")
+                name, error=InputFileError(f"{os_reason(exc, name)}: reading file: {name}")
             )
         surely_valid = self.anchors is not None and checks.surely_valid(self.anchors)
         outcome = evaluate(

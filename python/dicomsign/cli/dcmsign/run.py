@@ -98,7 +98,8 @@ class _Hooks(DcmsignParseHooks):
             ) from None
 
     def open_dump_file(self, path: str) -> None:
-        target = Path(path)
+        # DCMTK opens the file here, following symbolic links; ours is written at the end.
+        target = Path(os.path.realpath(path))
         ok = os.access(target, os.W_OK) if target.exists() else _creatable(target)
         if not ok or target.is_dir():
             raise SupportFileError(f"unable to create dump file '{path}'")
