@@ -56,6 +56,21 @@ class CertificateLoadError(InputFileError):
     """A certificate cannot be loaded (exit 20)."""
 
 
+class TrustFileError(InputFileError):
+    """A trust file given to the API or to ``dicomsign verify`` (trusted or untrusted
+    certificates, a CRL) cannot be loaded: missing, a directory, not a certificate or not a
+    CRL (exit 20, DCMTK's code for an input such as a certificate that cannot be read).
+
+    Unlike ``dcmsign``, which warns and goes on, these stop before any file is verified: a
+    trust file that is silently missing would turn every verdict into "untrusted", and a CRL
+    that is silently missing would hide revocations. ``path`` is the file as given.
+    """
+
+    def __init__(self, message: str, *, path: str = "", exit_code: ExitCode | None = None) -> None:
+        super().__init__(message, exit_code=exit_code)
+        self.path = path
+
+
 class TagFileError(DicomSignError):
     """A ``--tag-file`` is missing (exit 30) or has a syntax error (exit 86)."""
 
