@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 import pydicom
 import pytest
+from cryptography import x509
 
 import dicomsign
 import dicomsign.vocabulary
 from dcmtk import dcmtk
 from dicomsign import SignatureStatus
+from dicomsign.archive import Verifier
 from dicomsign.exceptions import (
     InputFileError,
     InvalidSignature,
@@ -20,6 +23,7 @@ from dicomsign.exceptions import (
     SignatureCreationError,
     SignatureNotFoundError,
     SupportFileError,
+    TrustFileError,
 )
 from dicomsign.exitcodes import ExitCode
 from pki import PKI
@@ -139,6 +143,101 @@ def test_status_of_untrusted_revoked_and_expired(
         expired.document, trusted=[pki.root.cert], untrusted=[pki.expired.chain]
     )
     assert report.signatures[0].status is SignatureStatus.EXPIRED
+
+
+def test_trust_arguments_take_one_path_or_object_or_many(
+    pki: PKI, dicom_corpus: dict[str, Path]
+) -> None:
+    """A bare ``str`` is one path (never iterated), as are a Path and one certificate or
+    CRL object; lists and other iterables hold several."""
+    source = dicom_corpus["explicit_le"]
+    signed = dicomsign.sign(source, dicomsign.load_signer(pki.revoked.key, pki.revoked.cert))
+    crl = x509.load_pem_x509_crl(pki.crl.read_bytes())
+    forms: list[dict[str, object]] = [
+        {"trusted": str(pki.root.cert), "untrusted": str(pki.revoked.chain)},
+        {"trusted": pki.root.cert, "untrusted": pki.revoked.chain},
+        {"trusted": pki.root.certificate, "untrusted": pki.intermediate.certificate},
+        {"trusted": (pki.root.cert,), "untrusted": {pki.revoked.chain}},
+    ]
+    for form in forms:
+        report = dicomsign.verify(signed.document, **form)  # type: ignore[arg-type]
+        assert report.signatures[0].status is SignatureStatus.VALID, form
+        for crls in (str(pki.crl), pki.crl, crl, [pki.crl, crl]):
+            report = dicomsign.verify(signed.document, crls=crls, **form)  # type: ignore[arg-type]
+            assert report.signatures[0].status is SignatureStatus.REVOKED, (form, crls)
+    for bad, argument in (
+        ({"trusted": bytes(pki.root.cert)}, "trusted"),
+        ({"untrusted": 42}, "untrusted"),
+        ({"trusted": [pki.root.cert, 42]}, "trusted"),
+        ({"crls": pki.root.certificate}, "crls"),
+    ):
+        with pytest.raises(TypeError, match=argument):
+            dicomsign.verify(signed.document, **bad)  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match=argument):
+            Verifier(**bad)  # type: ignore[arg-type]
+
+
+def _unloadable_trust_files(pki: PKI, directory: Path) -> dict[str, tuple[Path, str, str]]:
+    """Files that cannot serve as (certificate, CRL), with the reason for each."""
+    folder = directory / "folder.pem"
+    folder.mkdir()
+    dangling = directory / "dangling.pem"
+    dangling.symlink_to(directory / "no-folder" / "x.pem")
+    garbage = directory / "garbage.pem"
+    garbage.write_bytes(b"not PEM at all\n")
+    empty = directory / "empty.pem"
+    empty.write_bytes(b"")
+    missing = "No such file or directory"
+    return {
+        "missing": (directory / "typo.pem", missing, missing),
+        "directory": (folder, "Is a directory", "Is a directory"),
+        "dangling-link": (dangling, missing, missing),
+        "garbage": (garbage, "it holds no PEM certificate", "it holds no PEM CRL"),
+        "empty": (empty, "it is empty", "it is empty"),
+        "key": (pki.rsa2048.key, "it holds no PEM certificate", "it holds no PEM CRL"),
+        "other-kind": (pki.crl, "it holds a CRL, no certificate", "it holds a certificate, no CRL"),
+    }
+
+
+@pytest.mark.parametrize(
+    "case", ["missing", "directory", "dangling-link", "garbage", "empty", "key", "other-kind"]
+)
+def test_unloadable_trust_file_stops_before_any_verification(
+    case: str, pki: PKI, dicom_corpus: dict[str, Path], tmp_path: Path
+) -> None:
+    """One clear error naming the file and the cause, raised before the document is read;
+    never a warning followed by an "untrusted" verdict, never a CRL silently left out."""
+    path, certificate_reason, crl_reason = _unloadable_trust_files(pki, tmp_path)[case]
+    other_kind = case == "other-kind"
+    certificate_file = path if not other_kind else pki.crl
+    crl_file = path if not other_kind else pki.root.cert
+    expected = {
+        "trusted": f"trusted certificate file '{certificate_file}' not loaded: {certificate_reason}",
+        "untrusted": (
+            f"untrusted certificate file '{certificate_file}' not loaded: "
+            + ("it holds no PEM certificate" if other_kind else certificate_reason)
+        ),
+        "crls": f"CRL file '{crl_file}' not loaded: {crl_reason}",
+    }
+    arguments: dict[str, object] = {
+        "trusted": certificate_file,
+        "untrusted": [pki.rsa2048.chain, certificate_file],
+        "crls": [crl_file],
+    }
+    missing_document = tmp_path / "missing.dcm"
+    calls: list[Callable[[dict[str, object]], object]] = [
+        lambda kw: dicomsign.verify(missing_document, **kw),  # type: ignore[arg-type]
+        lambda kw: dicomsign.verify(dicom_corpus["explicit_le"], **kw),  # type: ignore[arg-type]
+        lambda kw: Verifier(**kw),  # type: ignore[arg-type]
+    ]
+    for argument, value in arguments.items():
+        for call in calls:
+            with pytest.raises(TrustFileError) as err:
+                call({argument: value})
+            assert err.value.message == expected[argument]
+            assert err.value.path == str(value[-1] if isinstance(value, list) else value)
+            assert err.value.exit_code == ExitCode.CANNOT_READ_INPUT_FILE
+            assert isinstance(err.value, InputFileError)
 
 
 def test_errors_are_typed_with_dcmtk_exit_codes(

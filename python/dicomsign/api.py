@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Generic, TypeGuard, TypeVar, overload
 
-from cryptography import x509
-
 from . import _core
 from .engine import ensure_dictionary
 from .exceptions import DicomFormatError, InputFileError, OutputFileError, os_reason
@@ -40,6 +38,7 @@ if TYPE_CHECKING:
     from pydicom import Dataset
 
     from .pki import TrustStore
+    from .pki.store import CertificateSource, CrlSource
 
 __all__ = [
     "RemoveResult",
@@ -400,43 +399,12 @@ def sign(
     return SignResult(info, document)
 
 
-def _trust(
-    trust: TrustStore | None,
-    trusted: Iterable[PathLike | x509.Certificate],
-    untrusted: Iterable[PathLike | x509.Certificate],
-    crls: Iterable[PathLike | x509.CertificateRevocationList],
-    crl_check: bool,
-) -> TrustStore:
-    from .pki import TrustStore
-
-    store = trust if trust is not None else TrustStore()
-    for cert in trusted:
-        if isinstance(cert, x509.Certificate):
-            store.add_trusted_certificate(cert)
-        else:
-            store.add_trusted_file(cert)
-    for cert in untrusted:
-        if isinstance(cert, x509.Certificate):
-            store.add_untrusted_certificate(cert)
-        else:
-            store.add_untrusted_file(cert)
-    for crl in crls:
-        if isinstance(crl, x509.CertificateRevocationList):
-            store.add_crl(crl)
-            store.crl_check = True
-        else:
-            store.add_crl_file(crl)
-    if crl_check:
-        store.crl_check = True
-    return store
-
-
 def verify(
     source: object,
     *,
-    trusted: Iterable[PathLike | x509.Certificate] = (),
-    untrusted: Iterable[PathLike | x509.Certificate] = (),
-    crls: Iterable[PathLike | x509.CertificateRevocationList] = (),
+    trusted: CertificateSource | Iterable[CertificateSource] | None = None,
+    untrusted: CertificateSource | Iterable[CertificateSource] | None = None,
+    crls: CrlSource | Iterable[CrlSource] | None = None,
     crl_check: bool = False,
     trust: TrustStore | None = None,
     policy: VerificationPolicy | str = VerificationPolicy.IF_PRESENT,
@@ -450,11 +418,12 @@ def verify(
     ----------
     source : path, bytes or pydicom.Dataset
         The document.
-    trusted : iterable of path or Certificate
-        Trust anchors (self-signed roots), like ``dcmsign +cf``.
-    untrusted : iterable of path or Certificate
+    trusted : path or Certificate, or an iterable of them
+        Trust anchors (self-signed roots), like ``dcmsign +cf``: one PEM file (``str`` or
+        ``os.PathLike``) or ``cryptography`` certificate, or several.
+    untrusted : path or Certificate, or an iterable of them
         Intermediate certificates, like ``+uf``.
-    crls : iterable of path or CertificateRevocationList
+    crls : path or CertificateRevocationList, or an iterable of them
         CRLs (turn on the CRL check of the signer certificate), like ``+cr``.
     crl_check : bool
         Check the signer certificate against a CRL of its issuer (``+cl``).
@@ -477,12 +446,24 @@ def verify(
 
     Raises
     ------
+    TrustFileError
+        A trust file or CRL file cannot be loaded (missing, a directory, no certificate or
+        no CRL in it): the message names the file and the reason, e.g. ``CRL file 'ca.crl'
+        not loaded: No such file or directory`` (exit code 20). Raised before the document
+        is read; unlike ``dcmsign``, nothing is skipped with a warning.
     InputFileError
         The document cannot be read (exit code 20).
+    TypeError
+        A trust argument is neither a path, nor the right object, nor an iterable of them.
     """
+    from .pki import TrustStore
+
+    store = trust if trust is not None else TrustStore()
+    store.add_sources(trusted=trusted, untrusted=untrusted, crls=crls)
+    if crl_check:
+        store.crl_check = True
     doc = open_document(source, read_mode=read_mode)
     checks = doc.check_signatures(old_format=old_format)
-    store = _trust(trust, trusted, untrusted, crls, crl_check)
     pol = VerificationPolicy(policy)
     checker = None
     if pol not in (VerificationPolicy.IF_PRESENT, VerificationPolicy.REQUIRE):
