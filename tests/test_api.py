@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 import pydicom
 import pytest
+from cryptography import x509
 
 import dicomsign
 import dicomsign.vocabulary
 from dcmtk import dcmtk
 from dicomsign import SignatureStatus
+from dicomsign.archive import Verifier
 from dicomsign.exceptions import (
     InputFileError,
     InvalidSignature,
     NoSignaturesError,
+    OutputFileError,
     SignatureCreationError,
     SignatureNotFoundError,
+    SupportFileError,
+    TrustFileError,
 )
 from dicomsign.exitcodes import ExitCode
 from pki import PKI
@@ -139,6 +145,101 @@ def test_status_of_untrusted_revoked_and_expired(
     assert report.signatures[0].status is SignatureStatus.EXPIRED
 
 
+def test_trust_arguments_take_one_path_or_object_or_many(
+    pki: PKI, dicom_corpus: dict[str, Path]
+) -> None:
+    """A bare ``str`` is one path (never iterated), as are a Path and one certificate or
+    CRL object; lists and other iterables hold several."""
+    source = dicom_corpus["explicit_le"]
+    signed = dicomsign.sign(source, dicomsign.load_signer(pki.revoked.key, pki.revoked.cert))
+    crl = x509.load_pem_x509_crl(pki.crl.read_bytes())
+    forms: list[dict[str, object]] = [
+        {"trusted": str(pki.root.cert), "untrusted": str(pki.revoked.chain)},
+        {"trusted": pki.root.cert, "untrusted": pki.revoked.chain},
+        {"trusted": pki.root.certificate, "untrusted": pki.intermediate.certificate},
+        {"trusted": (pki.root.cert,), "untrusted": {pki.revoked.chain}},
+    ]
+    for form in forms:
+        report = dicomsign.verify(signed.document, **form)  # type: ignore[arg-type]
+        assert report.signatures[0].status is SignatureStatus.VALID, form
+        for crls in (str(pki.crl), pki.crl, crl, [pki.crl, crl]):
+            report = dicomsign.verify(signed.document, crls=crls, **form)  # type: ignore[arg-type]
+            assert report.signatures[0].status is SignatureStatus.REVOKED, (form, crls)
+    for bad, argument in (
+        ({"trusted": bytes(pki.root.cert)}, "trusted"),
+        ({"untrusted": 42}, "untrusted"),
+        ({"trusted": [pki.root.cert, 42]}, "trusted"),
+        ({"crls": pki.root.certificate}, "crls"),
+    ):
+        with pytest.raises(TypeError, match=argument):
+            dicomsign.verify(signed.document, **bad)  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match=argument):
+            Verifier(**bad)  # type: ignore[arg-type]
+
+
+def _unloadable_trust_files(pki: PKI, directory: Path) -> dict[str, tuple[Path, str, str]]:
+    """Files that cannot serve as (certificate, CRL), with the reason for each."""
+    folder = directory / "folder.pem"
+    folder.mkdir()
+    dangling = directory / "dangling.pem"
+    dangling.symlink_to(directory / "no-folder" / "x.pem")
+    garbage = directory / "garbage.pem"
+    garbage.write_bytes(b"not PEM at all\n")
+    empty = directory / "empty.pem"
+    empty.write_bytes(b"")
+    missing = "No such file or directory"
+    return {
+        "missing": (directory / "typo.pem", missing, missing),
+        "directory": (folder, "Is a directory", "Is a directory"),
+        "dangling-link": (dangling, missing, missing),
+        "garbage": (garbage, "it holds no PEM certificate", "it holds no PEM CRL"),
+        "empty": (empty, "it is empty", "it is empty"),
+        "key": (pki.rsa2048.key, "it holds no PEM certificate", "it holds no PEM CRL"),
+        "other-kind": (pki.crl, "it holds a CRL, no certificate", "it holds a certificate, no CRL"),
+    }
+
+
+@pytest.mark.parametrize(
+    "case", ["missing", "directory", "dangling-link", "garbage", "empty", "key", "other-kind"]
+)
+def test_unloadable_trust_file_stops_before_any_verification(
+    case: str, pki: PKI, dicom_corpus: dict[str, Path], tmp_path: Path
+) -> None:
+    """One clear error naming the file and the cause, raised before the document is read;
+    never a warning followed by an "untrusted" verdict, never a CRL silently left out."""
+    path, certificate_reason, crl_reason = _unloadable_trust_files(pki, tmp_path)[case]
+    other_kind = case == "other-kind"
+    certificate_file = path if not other_kind else pki.crl
+    crl_file = path if not other_kind else pki.root.cert
+    expected = {
+        "trusted": f"trusted certificate file '{certificate_file}' not loaded: {certificate_reason}",
+        "untrusted": (
+            f"untrusted certificate file '{certificate_file}' not loaded: "
+            + ("it holds no PEM certificate" if other_kind else certificate_reason)
+        ),
+        "crls": f"CRL file '{crl_file}' not loaded: {crl_reason}",
+    }
+    arguments: dict[str, object] = {
+        "trusted": certificate_file,
+        "untrusted": [pki.rsa2048.chain, certificate_file],
+        "crls": [crl_file],
+    }
+    missing_document = tmp_path / "missing.dcm"
+    calls: list[Callable[[dict[str, object]], object]] = [
+        lambda kw: dicomsign.verify(missing_document, **kw),  # type: ignore[arg-type]
+        lambda kw: dicomsign.verify(dicom_corpus["explicit_le"], **kw),  # type: ignore[arg-type]
+        lambda kw: Verifier(**kw),  # type: ignore[arg-type]
+    ]
+    for argument, value in arguments.items():
+        for call in calls:
+            with pytest.raises(TrustFileError) as err:
+                call({argument: value})
+            assert err.value.message == expected[argument]
+            assert err.value.path == str(value[-1] if isinstance(value, list) else value)
+            assert err.value.exit_code == ExitCode.CANNOT_READ_INPUT_FILE
+            assert isinstance(err.value, InputFileError)
+
+
 def test_errors_are_typed_with_dcmtk_exit_codes(
     signer: dicomsign.SoftwareSigner, tmp_path: Path, dicom_corpus: dict[str, Path], pki: PKI
 ) -> None:
@@ -160,6 +261,76 @@ def test_errors_are_typed_with_dcmtk_exit_codes(
         dicomsign.sign(dicom_corpus["explicit_le"], mismatch)
     with pytest.raises(TypeError):
         dicomsign.verify(12345)
+
+
+def _unusable_paths(tmp_path: Path) -> dict[str, tuple[Path, str]]:
+    """Paths that cannot be read or written, with the operating system's reason."""
+    folder = tmp_path / "folder.dcm"
+    folder.mkdir()
+    dangling = tmp_path / "dangling.dcm"
+    dangling.symlink_to(tmp_path / "no-folder" / "x.dcm")
+    return {
+        "directory": (folder, "Is a directory"),
+        "missing-folder": (tmp_path / "no-folder" / "x.dcm", "No such file or directory"),
+        "dangling-link": (dangling, "No such file or directory"),
+    }
+
+
+@pytest.mark.parametrize("where", ["directory", "missing-folder", "dangling-link"])
+def test_unwritable_output_raises_output_file_error(
+    where: str, signer: dicomsign.SoftwareSigner, dicom_corpus: dict[str, Path], tmp_path: Path
+) -> None:
+    """The output file as given and the reason in words, never a temporary file or Rust's
+    "(os error 2)"; nothing is left behind."""
+    target, reason = _unusable_paths(tmp_path)[where]
+    source = dicom_corpus["explicit_le"]
+    signed = dicomsign.sign(source, signer).document
+    attempts = [
+        lambda: dicomsign.sign(source, signer, output=target),
+        lambda: dicomsign.sign(source, signer, output=str(target), old_format=True),
+        lambda: dicomsign.sign(
+            source, signer, output=target, location="ReferencedImageSequence[0]"
+        ),
+        lambda: dicomsign.remove(signed, output=target),
+    ]
+    for attempt in attempts:
+        with pytest.raises(OutputFileError) as err:
+            attempt()
+        assert err.value.message == f"{reason}: writing file: {target}"
+        assert err.value.exit_code == ExitCode.CANNOT_WRITE_OUTPUT_FILE
+    with pytest.raises(SupportFileError) as dump_err:
+        dicomsign.sign(source, signer, dump=target)
+    assert dump_err.value.message == f"unable to create dump file '{target}': {reason}"
+    leftovers = [p.name for p in tmp_path.rglob("*") if p.name.startswith(".dicomsign-")]
+    assert leftovers == []
+
+
+@pytest.mark.parametrize("where", ["directory", "missing-folder", "dangling-link"])
+def test_unreadable_input_names_the_file_and_the_reason(
+    where: str, signer: dicomsign.SoftwareSigner, tmp_path: Path
+) -> None:
+    source, reason = _unusable_paths(tmp_path)[where]
+    for attempt in (
+        lambda: dicomsign.verify(source),
+        lambda: dicomsign.sign(source, signer),
+        lambda: dicomsign.remove(str(source)),
+    ):
+        with pytest.raises(InputFileError) as err:
+            attempt()
+        assert err.value.message == f"{reason}: reading file: {source}"
+
+
+def test_outputs_are_written_through_symbolic_links(
+    signer: dicomsign.SoftwareSigner, dicom_corpus: dict[str, Path], tmp_path: Path
+) -> None:
+    """As DCMTK opens them: the links stay links, their targets get the content."""
+    out, dump = tmp_path / "out.dcm", tmp_path / "dump.bin"
+    out.symlink_to("target.dcm")
+    dump.symlink_to(tmp_path / "dump-target.bin")
+    dicomsign.sign(dicom_corpus["explicit_le"], signer, output=out, dump=dump)
+    assert out.is_symlink() and dump.is_symlink()
+    assert dicomsign.verify(tmp_path / "target.dcm").signatures
+    assert (tmp_path / "dump-target.bin").stat().st_size > 0
 
 
 def test_dump_and_output_are_atomic(

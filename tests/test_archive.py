@@ -62,3 +62,32 @@ def test_each_file_as_verify_judges_it(pki: PKI, signed_files: list[Path], with_
     assert codes["rsa2048"] == codes["ec256"] == codes["dsa2048"] == 0
     assert codes["expired"] == codes["self_signed"] == 101
     assert codes["revoked"] == (101 if with_crl else 0)
+
+
+def test_trust_given_as_one_path_or_as_objects(pki: PKI, signed_files: list[Path]) -> None:
+    """One path (never iterated as characters) or certificate objects (which take the complete
+    chain check) judge every file as lists of paths do."""
+    by_lists = Verifier(trusted=[pki.root.cert], untrusted=[pki.rsa2048.chain])
+    by_one_path = Verifier(trusted=str(pki.root.cert), untrusted=pki.rsa2048.chain)
+    by_objects = Verifier(trusted=pki.root.certificate, untrusted=[pki.intermediate.certificate])
+    assert by_one_path.anchors is not None and by_objects.anchors is None
+    for path in signed_files:
+        expected = by_lists.verify(path)
+        for verifier in (by_one_path, by_objects):
+            result = verifier.verify(path)
+            assert result.exit_code == expected.exit_code, path.name
+            if expected.report is not None:
+                assert result.report is not None
+                assert _outcome(result.report) == _outcome(expected.report), path.name
+
+
+def test_unreadable_file_error_names_the_reason_in_words(tmp_path: Path) -> None:
+    folder = tmp_path / "folder.dcm"
+    folder.mkdir()
+    for path, reason in (
+        (tmp_path / "missing.dcm", "No such file or directory"),
+        (folder, "Is a directory"),
+    ):
+        result = Verifier().verify(path)
+        assert result.error is not None and result.exit_code == 20
+        assert result.error.message == f"{reason}: reading file: {path}"

@@ -50,3 +50,43 @@ def test_verify_several_files(pki: PKI, dicom_corpus: dict[str, Path], tmp_path:
 def test_usage_errors() -> None:
     assert dicomsign_cli().returncode == 1
     assert dicomsign_cli("verify").returncode == 2
+
+
+def test_unloadable_trust_file_stops_the_run(
+    pki: PKI, dicom_corpus: dict[str, Path], tmp_path: Path
+) -> None:
+    """A ``--trusted`` typo or a CRL that is not one: one line naming the file and the cause,
+    exit 20, and no file verified (no "untrusted" verdicts, no CRL silently left out)."""
+    files = [dicom_corpus["explicit_le"], dicom_corpus["implicit_le"], tmp_path / "x.dcm"]
+    typo = tmp_path / "root.pm"
+    for args, line in (
+        (
+            ["--trusted", typo],
+            f"trusted certificate file '{typo}' not loaded: No such file or directory",
+        ),
+        (
+            ["--trusted", pki.root.cert, "--untrusted", tmp_path],
+            f"untrusted certificate file '{tmp_path}' not loaded: Is a directory",
+        ),
+        (
+            ["--trusted", pki.root.cert, "--crl", pki.intermediate.cert],
+            f"CRL file '{pki.intermediate.cert}' not loaded: it holds a certificate, no CRL",
+        ),
+    ):
+        for output in ([], ["--json"]):
+            done = dicomsign_cli("verify", *output, *args, *files)
+            assert done.returncode == 20
+            assert done.stderr == f"dicomsign verify: error: {line}\n"
+            assert done.stdout == ""
+
+
+def test_unreadable_input_names_the_reason_in_words(tmp_path: Path) -> None:
+    folder = tmp_path / "folder.dcm"
+    folder.mkdir()
+    missing = tmp_path / "missing.dcm"
+    done = dicomsign_cli("verify", missing, folder)
+    assert done.returncode == 20
+    assert done.stdout.splitlines() == [
+        f"{missing}: UNREADABLE: No such file or directory: reading file: {missing}",
+        f"{folder}: UNREADABLE: Is a directory: reading file: {folder}",
+    ]

@@ -72,6 +72,14 @@ def files(
     )
 
 
+def _dangling_link(f: Files) -> Path:
+    """A symbolic link to a file in a missing folder (DCMTK writes through links)."""
+    link = f.work / "dangling.dcm"
+    if not link.is_symlink():
+        link.symlink_to(f.work / "no-dir" / "x.dcm")
+    return link
+
+
 def _uid(path: Path) -> str:
     out = dcmtk("dcmdump", "-q", "+P", "0400,0100", path).stdout
     return out.split("[", 1)[1].split("]", 1)[0]
@@ -198,6 +206,26 @@ SCENARIOS = [
         lambda f, p: ["+s", p.rsa2048.key, p.rsa2048.cert, f.unsigned, f.work / "no-dir" / "x.dcm"],
     ),
     Scenario(
+        "output-is-a-directory",
+        ExitCode.CANNOT_WRITE_OUTPUT_FILE,
+        lambda f, p: ["+s", p.rsa2048.key, p.rsa2048.cert, "+m2", f.unsigned, f.work],
+    ),
+    Scenario(
+        "output-is-a-dangling-link",
+        ExitCode.CANNOT_WRITE_OUTPUT_FILE,
+        lambda f, p: ["+s", p.rsa2048.key, p.rsa2048.cert, f.unsigned, _dangling_link(f)],
+    ),
+    Scenario(
+        "remove-output-is-a-directory",
+        ExitCode.CANNOT_WRITE_OUTPUT_FILE,
+        lambda f, p: ["+ra", f.signed, f.work],
+    ),
+    Scenario(
+        "remove-output-in-a-missing-folder",
+        ExitCode.CANNOT_WRITE_OUTPUT_FILE,
+        lambda f, p: ["+ra", f.signed, f.work / "no-dir" / "x.dcm"],
+    ),
+    Scenario(
         "impossible-conversion",
         ExitCode.CANNOT_WRITE_OUTPUT_FILE,
         lambda f, p: ["+s", p.rsa2048.key, p.rsa2048.cert, "+te", f.jpeg, f.work / "x.dcm"],
@@ -211,6 +239,24 @@ SCENARIOS = [
             p.rsa2048.cert,
             "+d",
             f.work / "no-dir" / "d",
+            f.unsigned,
+            f.work / "x.dcm",
+        ],
+    ),
+    Scenario(
+        "dump-is-a-directory",
+        ExitCode.CANNOT_WRITE_SUPPORT_FILE,
+        lambda f, p: ["+s", p.rsa2048.key, p.rsa2048.cert, "+d", f.work, f.unsigned, f.work / "x"],
+    ),
+    Scenario(
+        "dump-is-a-dangling-link",
+        ExitCode.CANNOT_WRITE_SUPPORT_FILE,
+        lambda f, p: [
+            "+s",
+            p.rsa2048.key,
+            p.rsa2048.cert,
+            "+d",
+            _dangling_link(f),
             f.unsigned,
             f.work / "x.dcm",
         ],
@@ -326,3 +372,29 @@ def test_no_output_is_left_behind_after_a_failure(files: Files, pki: PKI) -> Non
     assert not out.exists()
     assert not dump.exists()
     assert not [p for p in files.work.iterdir() if p.name.startswith(".dicomsign-")]
+
+
+def test_outputs_are_written_through_symbolic_links(files: Files, pki: PKI) -> None:
+    """DCMTK opens its output and dump files through symbolic links: the links stay, their
+    targets get the content."""
+    for tool, run in (("dcmtk", lambda *a: dcmtk("dcmsign", *a)), ("ours", ours)):
+        directory = files.work / f"links-{tool}"
+        directory.mkdir()
+        out, dump = directory / "out.dcm", directory / "dump.bin"
+        out.symlink_to("signed-target.dcm")
+        dump.symlink_to(directory / "dump-target.bin")
+        args = ["+s", pki.rsa2048.key, pki.rsa2048.cert, "+m2", "+d", dump, files.unsigned, out]
+        done = run(*args)
+        assert done.returncode == 0, (tool, done.stderr)
+        assert out.is_symlink() and dump.is_symlink(), tool
+        assert (directory / "signed-target.dcm").stat().st_size > 0, tool
+        assert (directory / "dump-target.bin").stat().st_size > 0, tool
+        removed = run("+ra", out, out)
+        assert removed.returncode == 0 and out.is_symlink(), (tool, removed.stderr)
+        assert sorted(p.name for p in directory.iterdir()) == [
+            "dump-target.bin",
+            "dump.bin",
+            "out.dcm",
+            "signed-target.dcm",
+        ]
+        assert dcmtk("dcmsign", "+rg", out).returncode == ExitCode.NO_SIGNATURES_PRESENT

@@ -150,3 +150,60 @@ def test_verbose_report_matches_dcmtk(pki: PKI, source: Path, tmp_path: Path) ->
         a, b = ours(*args), dcmtk("dcmsign", *args)
         assert a.returncode == b.returncode == 0
         assert a.stderr == b.stderr
+
+
+def _unreadable_crl_files(pki: PKI, directory: Path) -> list[Path]:
+    """CRL files DCMTK cannot load: missing, garbage, a certificate, a directory and a
+    dangling symbolic link."""
+    garbage = directory / "garbage.crl"
+    garbage.write_bytes(b"not a CRL\n")
+    folder = directory / "folder.crl"
+    folder.mkdir()
+    dangling = directory / "dangling.crl"
+    dangling.symlink_to(directory / "nowhere" / "none.crl")
+    return [directory / "missing.crl", garbage, pki.intermediate.cert, folder, dangling]
+
+
+def test_unreadable_crl_file_warns_and_leaves_the_check_off(
+    pki: PKI, source: Path, tmp_path: Path
+) -> None:
+    """DCMTK warns about a ``+cr`` file it cannot load and does not turn the CRL check on
+    for it: a revoked signer then verifies OK, unless ``+cl`` or a CRL that loads asks for
+    the check."""
+    mine, theirs, _, _ = _sign_both(pki.revoked, source, tmp_path)
+    trust = ["+cf", pki.root.cert, "+uf", pki.revoked.chain]
+    for crl in _unreadable_crl_files(pki, tmp_path):
+        warning = f"W: unable to load CRL file '{crl}', ignoring\n"
+        code, text = _same_verdict([*trust, "+cr", crl], mine, theirs)
+        assert code == 0 and text.startswith(warning) and "Verification : OK" in text
+        code, text = _same_verdict([*trust, "+cr", crl, "+cl"], mine, theirs)
+        assert code == 101 and text.startswith(warning)
+        assert "unable to get certificate CRL" in text
+        code, text = _same_verdict([*trust, "+cr", crl, "+cr", pki.crl], mine, theirs)
+        assert code == 101 and text.startswith(warning) and "certificate revoked" in text
+
+
+def test_trust_file_warnings_come_while_the_options_are_read(
+    pki: PKI, source: Path, tmp_path: Path
+) -> None:
+    """DCMTK loads ``+cf``/``+uf``/``+cr`` files while it reads its options: their warnings
+    come before ``I: open input file``, and also when the input cannot be read."""
+    _, theirs, _, _ = _sign_both(pki.rsa2048, source, tmp_path)
+    missing_cert, missing_crl = tmp_path / "missing.pem", tmp_path / "missing.crl"
+    trust = ["+cf", pki.root.cert, "+uf", pki.rsa2048.chain, "+cf", missing_cert]
+    cases: list[list[str | Path]] = [
+        ["-v", *trust, "+cr", missing_crl, theirs],
+        ["-d", *trust, "+cr", missing_crl, theirs],
+        [*trust, "+cr", missing_crl, tmp_path / "missing.dcm"],
+        [*trust, "+cr", missing_crl, tmp_path],
+    ]
+    for args in cases:
+        a, b = ours(*args), dcmtk("dcmsign", *args)
+        assert a.returncode == b.returncode, (args, a.stderr, b.stderr)
+        mine_lines = [line for line in a.stderr.splitlines() if not line.startswith("D:")]
+        their_lines = [line for line in b.stderr.splitlines() if not line.startswith("D:")]
+        assert mine_lines == their_lines, args
+        assert mine_lines[:2] == [
+            f"W: unable to load certificate file '{missing_cert}', ignoring",
+            f"W: unable to load CRL file '{missing_crl}', ignoring",
+        ]

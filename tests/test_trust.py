@@ -27,6 +27,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
+from dicomsign.exceptions import TrustFileError
 from dicomsign.pki import ChainResult, TrustStore, load_certificate, verify_error_string
 from dicomsign.pki.names import canonical_name, name_hash
 from dicomsign.pki.verify_errors import (
@@ -642,6 +643,41 @@ def test_load_warnings_match_dcmsign(
         line[3:] for line in result.stderr.splitlines() if line.startswith("W: unable to load")
     ]
     assert warnings == theirs
+
+
+STRICT_CASES = [(o, f, d) for o, f, d in WARNING_CASES if o != "+cd"]
+
+
+@pytest.mark.parametrize(
+    ("option", "file", "der"),
+    STRICT_CASES,
+    ids=[f"{o}-{f}-{'der' if d else 'pem'}" for o, f, d in STRICT_CASES],
+)
+def test_strict_loading_raises_for_every_file_of_the_wrong_kind(
+    pki: PKI, tmp_path: Path, option: str, file: str, der: bool
+) -> None:
+    """The API's loading: a file loads only when it holds what it is given as (a certificate
+    for ``trusted``/``untrusted``, a CRL for ``crls``), with no warning; otherwise it raises
+    with the file and the reason, even where ``dcmsign`` accepts it silently (a ``+uf`` PEM
+    file without certificates, a ``+cf`` file of CRLs only)."""
+    path = _files_for_warnings(pki, tmp_path)[file]
+    warnings: list[str] = []
+    store = TrustStore(der=der, warn=warnings.append)
+    loaders: dict[str, tuple[Callable[..., bool], str]] = {
+        "+cf": (store.add_trusted_file, "trusted certificate"),
+        "+uf": (store.add_untrusted_file, "untrusted certificate"),
+        "+cr": (store.add_crl_file, "CRL"),
+    }
+    load, kind = loaders[option]
+    wanted = ("crl" if option == "+cr" else "cert") + ("-der" if der else "")
+    if file == wanted:
+        assert load(path, strict=True) and warnings == []
+        assert store.crl_check == (option == "+cr")
+        return
+    with pytest.raises(TrustFileError) as err:
+        load(path, strict=True)
+    assert err.value.message.startswith(f"{kind} file '{path}' not loaded: ")
+    assert err.value.path == str(path) and warnings == [] and not store.crl_check
 
 
 def test_from_options_warns_in_dcmsign_order(pki: PKI, tmp_path: Path) -> None:

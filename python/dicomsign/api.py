@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Generic, TypeGuard, TypeVar, overload
 
-from cryptography import x509
-
 from . import _core
 from .engine import ensure_dictionary
-from .exceptions import DicomFormatError, InputFileError
+from .exceptions import DicomFormatError, InputFileError, OutputFileError, os_reason
 from .pki.names import name_oneline
 from .purposes import SignaturePurpose
 from .removal import RemovedSignature, remove_all, remove_by_uid
@@ -39,6 +38,7 @@ if TYPE_CHECKING:
     from pydicom import Dataset
 
     from .pki import TrustStore
+    from .pki.store import CertificateSource, CrlSource
 
 __all__ = [
     "RemoveResult",
@@ -146,7 +146,8 @@ def open_document(
         message = f"{exc.message}: reading file: {_name(source)}"
         raise DicomFormatError(message, exc.log, exc.kind) from None
     except OSError as exc:
-        raise InputFileError(f"{exc.strerror or exc}: reading file: {_name(source)}") from None
+        name = _name(source)
+        raise InputFileError(f"{os_reason(exc, name)}: reading file: {name}") from None
     raise TypeError(f"cannot read a DICOM document from {type(source).__name__}")
 
 
@@ -154,6 +155,19 @@ def _name(source: object) -> str:
     if isinstance(source, (str, os.PathLike)):
         return os.fspath(source)
     return "<memory>"
+
+
+@contextmanager
+def _writing(output: PathLike | None) -> Iterator[None]:
+    """Turns the operating system's error writing ``output`` into :class:`OutputFileError`,
+    naming the file as given (as ``dcmsign`` does: ``Is a directory: writing file: out``)."""
+    try:
+        yield
+    except OSError as exc:
+        if output is None:
+            raise
+        name = os.fspath(output)
+        raise OutputFileError(f"{os_reason(exc)}: writing file: {name}") from None
 
 
 def _deliver(
@@ -168,7 +182,10 @@ def _deliver(
     """The document written to ``output`` (atomically), else as bytes, or as a new Dataset for
     a Dataset source."""
     if output is not None:
-        doc.write(os.fspath(output), syntax=syntax, explicit_lengths=explicit_lengths, rule=rule)
+        with _writing(output):
+            doc.write(
+                os.fspath(output), syntax=syntax, explicit_lengths=explicit_lengths, rule=rule
+            )
         return Path(output)
     data = doc.to_bytes(syntax=syntax, explicit_lengths=explicit_lengths, rule=rule)
     if _is_dataset(source):
@@ -334,24 +351,28 @@ def sign(
     Raises
     ------
     InputFileError, SignatureCreationError, OutputFileError, SupportFileError
-        Each with its DCMTK exit code and message.
+        Each with its DCMTK exit code and message. ``OutputFileError`` (exit code 40) when
+        ``output`` cannot be written (a directory, a missing folder...): its message names
+        ``output`` and the operating system's reason, ``Is a directory: writing file: out``;
+        ``SupportFileError`` (exit code 46) likewise for ``dump``.
     """
     doc = open_document(source)
     path = _container(doc, location)
     syntax = WriteTransferSyntax(transfer_syntax)
-    created = sign_document(
-        doc,
-        signer,
-        container=path,
-        location=location if isinstance(location, str) else None,
-        tags=_tags(tags),
-        algorithm=MacAlgorithm(algorithm),
-        purpose=SignaturePurpose(purpose) if purpose is not None else None,
-        profile=Profile(profile),
-        old_format=old_format,
-        dump=os.fspath(dump) if dump is not None else None,
-        output=OutputRequest(output, syntax, explicit_lengths) if output is not None else None,
-    )
+    with _writing(output):
+        created = sign_document(
+            doc,
+            signer,
+            container=path,
+            location=location if isinstance(location, str) else None,
+            tags=_tags(tags),
+            algorithm=MacAlgorithm(algorithm),
+            purpose=SignaturePurpose(purpose) if purpose is not None else None,
+            profile=Profile(profile),
+            old_format=old_format,
+            dump=os.fspath(dump) if dump is not None else None,
+            output=OutputRequest(output, syntax, explicit_lengths) if output is not None else None,
+        )
     info = SignatureInfo(
         number=0,
         uid=created.uid,
@@ -379,43 +400,12 @@ def sign(
     return SignResult(info, document)
 
 
-def _trust(
-    trust: TrustStore | None,
-    trusted: Iterable[PathLike | x509.Certificate],
-    untrusted: Iterable[PathLike | x509.Certificate],
-    crls: Iterable[PathLike | x509.CertificateRevocationList],
-    crl_check: bool,
-) -> TrustStore:
-    from .pki import TrustStore
-
-    store = trust if trust is not None else TrustStore()
-    for cert in trusted:
-        if isinstance(cert, x509.Certificate):
-            store.add_trusted_certificate(cert)
-        else:
-            store.add_trusted_file(cert)
-    for cert in untrusted:
-        if isinstance(cert, x509.Certificate):
-            store.add_untrusted_certificate(cert)
-        else:
-            store.add_untrusted_file(cert)
-    for crl in crls:
-        if isinstance(crl, x509.CertificateRevocationList):
-            store.add_crl(crl)
-            store.crl_check = True
-        else:
-            store.add_crl_file(crl)
-    if crl_check:
-        store.crl_check = True
-    return store
-
-
 def verify(
     source: object,
     *,
-    trusted: Iterable[PathLike | x509.Certificate] = (),
-    untrusted: Iterable[PathLike | x509.Certificate] = (),
-    crls: Iterable[PathLike | x509.CertificateRevocationList] = (),
+    trusted: CertificateSource | Iterable[CertificateSource] | None = None,
+    untrusted: CertificateSource | Iterable[CertificateSource] | None = None,
+    crls: CrlSource | Iterable[CrlSource] | None = None,
     crl_check: bool = False,
     trust: TrustStore | None = None,
     policy: VerificationPolicy | str = VerificationPolicy.IF_PRESENT,
@@ -429,11 +419,12 @@ def verify(
     ----------
     source : path, bytes or pydicom.Dataset
         The document.
-    trusted : iterable of path or Certificate
-        Trust anchors (self-signed roots), like ``dcmsign +cf``.
-    untrusted : iterable of path or Certificate
+    trusted : path or Certificate, or an iterable of them
+        Trust anchors (self-signed roots), like ``dcmsign +cf``: one PEM file (``str`` or
+        ``os.PathLike``) or ``cryptography`` certificate, or several.
+    untrusted : path or Certificate, or an iterable of them
         Intermediate certificates, like ``+uf``.
-    crls : iterable of path or CertificateRevocationList
+    crls : path or CertificateRevocationList, or an iterable of them
         CRLs (turn on the CRL check of the signer certificate), like ``+cr``.
     crl_check : bool
         Check the signer certificate against a CRL of its issuer (``+cl``).
@@ -456,12 +447,24 @@ def verify(
 
     Raises
     ------
+    TrustFileError
+        A trust file or CRL file cannot be loaded (missing, a directory, no certificate or
+        no CRL in it): the message names the file and the reason, e.g. ``CRL file 'ca.crl'
+        not loaded: No such file or directory`` (exit code 20). Raised before the document
+        is read; unlike ``dcmsign``, nothing is skipped with a warning.
     InputFileError
         The document cannot be read (exit code 20).
+    TypeError
+        A trust argument is neither a path, nor the right object, nor an iterable of them.
     """
+    from .pki import TrustStore
+
+    store = trust if trust is not None else TrustStore()
+    store.add_sources(trusted=trusted, untrusted=untrusted, crls=crls)
+    if crl_check:
+        store.crl_check = True
     doc = open_document(source, read_mode=read_mode)
     checks = doc.check_signatures(old_format=old_format)
-    store = _trust(trust, trusted, untrusted, crls, crl_check)
     pol = VerificationPolicy(policy)
     checker = None
     if pol not in (VerificationPolicy.IF_PRESENT, VerificationPolicy.REQUIRE):
@@ -500,8 +503,12 @@ def remove(
 
     Raises
     ------
+    InputFileError
+        The document cannot be read (exit code 20).
     SignatureNotFoundError
         No signature has this UID (exit code 84).
+    OutputFileError
+        ``output`` cannot be written (exit code 40), with the operating system's reason.
     """
     doc = open_document(source)
     removed = tuple([remove_by_uid(doc, uid)] if uid is not None else remove_all(doc))

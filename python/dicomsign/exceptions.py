@@ -6,6 +6,8 @@ return for it, so that a library error and a CLI failure always agree.
 
 from __future__ import annotations
 
+import errno
+import os
 from collections.abc import Sequence
 
 from .exitcodes import ExitCode
@@ -78,6 +80,21 @@ class KeyLoadError(InputFileError):
 
 class CertificateLoadError(InputFileError):
     """A certificate cannot be loaded (exit 20)."""
+
+
+class TrustFileError(InputFileError):
+    """A trust file given to the API or to ``dicomsign verify`` (trusted or untrusted
+    certificates, a CRL) cannot be loaded: missing, a directory, not a certificate or not a
+    CRL (exit 20, DCMTK's code for an input such as a certificate that cannot be read).
+
+    Unlike ``dcmsign``, which warns and goes on, these stop before any file is verified: a
+    trust file that is silently missing would turn every verdict into "untrusted", and a CRL
+    that is silently missing would hide revocations. ``path`` is the file as given.
+    """
+
+    def __init__(self, message: str, *, path: str = "", exit_code: ExitCode | None = None) -> None:
+        super().__init__(message, exit_code=exit_code)
+        self.path = path
 
 
 class TagFileError(DicomSignError):
@@ -169,3 +186,17 @@ class LocationError(DicomSignError):
         self.kind = kind
         self.step = step
         self.items = items
+
+
+def os_reason(exc: OSError, path: str | os.PathLike[str] | None = None) -> str:
+    """The operating system's reason for ``exc`` in words, as DCMTK prints it (``"No such
+    file or directory"``, ``"Is a directory"``), never a temporary file's name.
+
+    An error without an ``errno`` keeps its own text, except that of a ``path`` that is a
+    directory, which is named as the operating system names it.
+    """
+    if exc.errno:
+        return os.strerror(exc.errno)
+    if path is not None and os.path.isdir(path):
+        return os.strerror(errno.EISDIR)
+    return exc.strerror or str(exc)

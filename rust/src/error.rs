@@ -1,5 +1,7 @@
 //! Errors of the pure Rust core (no pyo3 here).
 
+use std::io;
+
 use thiserror::Error;
 
 /// Everything that can go wrong in the core.
@@ -142,5 +144,69 @@ impl CoreError {
     #[cold]
     pub(crate) fn invalid(msg: impl Into<String>) -> Self {
         CoreError::Invalid(msg.into())
+    }
+}
+
+/// The `errno` of an I/O error, also of one that wraps another (tempfile adds the path of its
+/// temporary file); from the error kind when the error has none; 0 when unknown.
+#[must_use]
+pub fn os_errno(e: &io::Error) -> i32 {
+    use std::io::ErrorKind;
+    if let Some(code) = e.raw_os_error() {
+        return code;
+    }
+    let inner = e
+        .get_ref()
+        .and_then(|i| i.downcast_ref::<io::Error>())
+        .and_then(io::Error::raw_os_error);
+    if let Some(code) = inner {
+        return code;
+    }
+    // POSIX numbers, identical on Linux and macOS for these.
+    match e.kind() {
+        ErrorKind::NotFound => 2,
+        ErrorKind::PermissionDenied => 13,
+        ErrorKind::AlreadyExists => 17,
+        ErrorKind::NotADirectory => 20,
+        ErrorKind::IsADirectory => 21,
+        ErrorKind::InvalidInput => 22,
+        ErrorKind::StorageFull => 28,
+        ErrorKind::ReadOnlyFilesystem => 30,
+        _ => 0,
+    }
+}
+
+/// The operating system's reason for an I/O error in words, as `strerror` gives it ("No such
+/// file or directory"): without Rust's " (os error 2)" and without the name of a temporary
+/// file that tempfile adds. An error without an `errno` keeps its own text.
+#[must_use]
+pub fn os_reason(e: &io::Error) -> String {
+    let code = os_errno(e);
+    if code == 0 {
+        return e.to_string();
+    }
+    let text = io::Error::from_raw_os_error(code).to_string();
+    match text.strip_suffix(&format!(" (os error {code})")) {
+        Some(reason) => reason.to_owned(),
+        None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn os_reason_is_the_operating_system_text_only() {
+        let missing = std::fs::File::open("/nonexistent-dicomsign/none").unwrap_err();
+        assert_eq!(os_reason(&missing), "No such file or directory");
+        let wrapped = io::Error::new(missing.kind(), missing);
+        assert_eq!(os_errno(&wrapped), 2);
+        assert_eq!(os_reason(&wrapped), "No such file or directory");
+        assert_eq!(
+            os_reason(&io::Error::from(io::ErrorKind::IsADirectory)),
+            "Is a directory"
+        );
+        assert_eq!(os_reason(&io::Error::other("odd")), "odd");
     }
 }

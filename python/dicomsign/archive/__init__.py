@@ -10,16 +10,20 @@ with the run's :class:`~dicomsign.trust.TrustStore`. The outcome per file is DCM
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .. import _core
 from ..engine import ensure_dictionary
-from ..exceptions import DicomFormatError, DicomSignError, InputFileError
+from ..exceptions import DicomFormatError, DicomSignError, InputFileError, os_reason
 from ..exitcodes import ExitCode
 from ..results import VerificationReport
 from ..verification import evaluate
 from ..vocabulary import VerificationPolicy
+
+if TYPE_CHECKING:
+    from ..pki.store import CertificateSource, CrlSource
 
 __all__ = ["FileResult", "Verifier"]
 
@@ -68,41 +72,54 @@ class Verifier:
 
     Parameters
     ----------
-    trusted, untrusted : iterable of path
-        Trusted (root) and untrusted (intermediate) certificate files, PEM.
-    crls : iterable of path
-        CRL files; they turn on the CRL check of each signer certificate.
+    trusted, untrusted : path or Certificate, or an iterable of them
+        Trusted (root) and untrusted (intermediate) certificates: PEM files (``str`` or
+        ``os.PathLike``) or ``cryptography`` certificates.
+    crls : path or CertificateRevocationList, or an iterable of them
+        CRLs; they turn on the CRL check of each signer certificate.
     policy : VerificationPolicy
         ``IF_PRESENT`` (files without signatures pass) or ``REQUIRE``.
     old_format : bool
         DCMTK's pre-3.5.4 format for encapsulated pixel data.
-    warn : callable, optional
-        Receives the warning for each trust file that cannot be loaded.
+
+    Raises
+    ------
+    TrustFileError
+        A trust file or CRL file cannot be loaded (missing, a directory, no certificate or
+        no CRL in it); the message names the file and the reason (exit code 20). Nothing is
+        verified with trust material that is silently incomplete.
+    TypeError
+        A trust argument is neither a path, nor the right object, nor an iterable of them.
     """
 
     def __init__(
         self,
         *,
-        trusted: Iterable[str | os.PathLike[str]] = (),
-        untrusted: Iterable[str | os.PathLike[str]] = (),
-        crls: Iterable[str | os.PathLike[str]] = (),
+        trusted: CertificateSource | Iterable[CertificateSource] | None = None,
+        untrusted: CertificateSource | Iterable[CertificateSource] | None = None,
+        crls: CrlSource | Iterable[CrlSource] | None = None,
         policy: VerificationPolicy | str = VerificationPolicy.IF_PRESENT,
         old_format: bool = False,
-        warn: Callable[[str], None] | None = None,
     ) -> None:
+        from cryptography import x509
+
         from ..pki import TrustStore
+        from ..pki.store import trust_sources
 
         ensure_dictionary()
-        trusted, untrusted, crls = list(trusted), list(untrusted), list(crls)
-        self.trust = TrustStore(warn=warn)
-        for path in trusted:
-            self.trust.add_trusted_file(path)
-        for path in untrusted:
-            self.trust.add_untrusted_file(path)
-        for path in crls:
-            self.trust.add_crl_file(path)
-        # The quick chain check knows no CRLs: with CRLs every chain takes the complete path.
-        self.anchors = None if crls else _core.TrustAnchors(trusted, untrusted)
+        certificates = trust_sources(trusted, x509.Certificate, "trusted")
+        intermediates = trust_sources(untrusted, x509.Certificate, "untrusted")
+        revocations = trust_sources(crls, x509.CertificateRevocationList, "crls")
+        self.trust = TrustStore()
+        self.trust.add_sources(trusted=certificates, untrusted=intermediates, crls=revocations)
+        # The quick chain check knows certificate files only: with CRLs or certificate objects
+        # every chain takes the complete path.
+        trusted_files = [c for c in certificates if isinstance(c, (str, os.PathLike))]
+        untrusted_files = [c for c in intermediates if isinstance(c, (str, os.PathLike))]
+        objects = len(trusted_files) + len(untrusted_files) < len(certificates + intermediates)
+        self.anchors = (
+            None if revocations or objects else _core.TrustAnchors(trusted_files, untrusted_files)
+        )
         self.policy = VerificationPolicy(policy)
         self.old_format = old_format
 
@@ -116,7 +133,7 @@ class Verifier:
             return FileResult(name, error=damaged)
         except OSError as exc:
             return FileResult(
-                name, error=InputFileError(f"{exc.strerror or exc}: reading file: {name}")
+                name, error=InputFileError(f"{os_reason(exc, name)}: reading file: {name}")
             )
         surely_valid = self.anchors is not None and checks.surely_valid(self.anchors)
         outcome = evaluate(

@@ -9,6 +9,7 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from cryptography import x509
 
@@ -18,12 +19,73 @@ from .crl import Crl, CrlChecker
 from .names import name_hash
 from .verify_errors import DEFAULT_DEPTH, X509_V_OK, ChainFailure, ChainResult
 
-__all__ = ["TrustStore"]
+__all__ = ["CertificateSource", "CrlSource", "TrustStore", "trust_sources"]
 
 _log = logging.getLogger(__name__)
 
 
 Warn = Callable[[str], None]
+T = TypeVar("T")
+#: A certificate of the API's trust arguments: a PEM file or a loaded certificate.
+CertificateSource = str | os.PathLike[str] | x509.Certificate
+#: A CRL of the API's ``crls`` arguments: a PEM file or a loaded CRL.
+CrlSource = str | os.PathLike[str] | x509.CertificateRevocationList
+_Object = TypeVar("_Object", x509.Certificate, x509.CertificateRevocationList)
+
+
+def trust_sources(
+    value: str | os.PathLike[str] | _Object | Iterable[str | os.PathLike[str] | _Object] | None,
+    kind: type[_Object],
+    argument: str,
+) -> list[str | os.PathLike[str] | _Object]:
+    """The files and objects of one of the API's trust arguments: one path (``str`` or
+    ``os.PathLike``) or one ``kind`` object, or an iterable of them (a ``str`` is one path,
+    never iterated character by character).
+
+    Raises
+    ------
+    TypeError
+        For anything else, e.g. ``bytes`` or a certificate given as a CRL.
+    """
+    if value is None:
+        return []
+    items: list[object]
+    if isinstance(value, (str, os.PathLike, kind)):
+        items = [value]
+    elif isinstance(value, (bytes, bytearray, memoryview)) or not isinstance(value, Iterable):
+        raise TypeError(
+            f"{argument} takes a path (str or os.PathLike) or a {kind.__name__}, or an "
+            f"iterable of them, not {type(value).__name__}"
+        )
+    else:
+        items = list(value)
+    out: list[str | os.PathLike[str] | _Object] = []
+    for item in items:
+        if not isinstance(item, (str, os.PathLike, kind)):
+            raise TypeError(
+                f"{argument} takes paths (str or os.PathLike) or {kind.__name__} objects, "
+                f"not {type(item).__name__}"
+            )
+        out.append(item)
+    return out
+
+
+class _Unloadable(Exception):
+    """Why a trust file yields nothing, in words."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _decode(block: _core.PemBlock, load: Callable[[bytes], T], kind: str) -> T:
+    """The object of a PEM block; a damaged block spoils the whole file, as in OpenSSL."""
+    try:
+        if block.data is None:
+            raise ValueError("bad base64")
+        return load(_core.trim_der(block.data))
+    except ValueError:
+        raise _Unloadable(f"its {block.label} block is not a valid {kind}") from None
 
 
 class TrustStore:
@@ -96,6 +158,47 @@ class TrustStore:
 
     # -- loading ---------------------------------------------------------------------------
 
+    def add_sources(
+        self,
+        *,
+        trusted: CertificateSource | Iterable[CertificateSource] | None = None,
+        untrusted: CertificateSource | Iterable[CertificateSource] | None = None,
+        crls: CrlSource | Iterable[CrlSource] | None = None,
+    ) -> None:
+        """Add the API's trust arguments: each one path or object, or an iterable of them.
+
+        Unlike ``dcmsign``'s options, every file must load (``strict``): a file that yields
+        no certificate, or a CRL file that yields no CRL, raises instead of being skipped
+        with a warning. A CRL (file or object) turns the CRL check on.
+
+        Raises
+        ------
+        TrustFileError
+            A file cannot be loaded; the message names it and the reason (exit code 20).
+        TypeError
+            An argument is neither a path, nor the right object, nor an iterable of them
+            (raised before anything is added).
+        """
+        certificates = trust_sources(trusted, x509.Certificate, "trusted")
+        intermediates = trust_sources(untrusted, x509.Certificate, "untrusted")
+        revocations = trust_sources(crls, x509.CertificateRevocationList, "crls")
+        for cert in certificates:
+            if isinstance(cert, x509.Certificate):
+                self.add_trusted_certificate(cert)
+            else:
+                self.add_trusted_file(cert, strict=True)
+        for cert in intermediates:
+            if isinstance(cert, x509.Certificate):
+                self.add_untrusted_certificate(cert)
+            else:
+                self.add_untrusted_file(cert, strict=True)
+        for crl in revocations:
+            if isinstance(crl, x509.CertificateRevocationList):
+                self.add_crl(crl)
+                self.crl_check = True
+            else:
+                self.add_crl_file(crl, strict=True)
+
     def add_trusted_certificate(self, cert: x509.Certificate) -> None:
         """Trust ``cert`` (it anchors chains only if it is self-signed)."""
         self._trusted.append(ChainCertificate(cert))
@@ -108,32 +211,42 @@ class TrustStore:
         """Add a CRL (does not enable CRL checking by itself)."""
         self._crls.append(Crl(crl))
 
-    def add_trusted_file(self, path: str | os.PathLike[str]) -> bool:
+    def add_trusted_file(self, path: str | os.PathLike[str], *, strict: bool = False) -> bool:
         """``+cf``: trusted certificates (PEM: all certificates and CRLs; DER: one certificate).
 
         Returns False, after the warning ``unable to load certificate file 'x', ignoring``,
-        when the file yields nothing.
+        when the file yields nothing. With ``strict``, a file that yields no certificate
+        raises :class:`~dicomsign.exceptions.TrustFileError` instead.
         """
-        loaded = self._read_objects(Path(path), crls_too=True)
-        if loaded is None or not (loaded[0] or loaded[1]):
-            self.warn(f"unable to load certificate file '{os.fspath(path)}', ignoring")
-            return False
-        self._trusted.extend(ChainCertificate(cert) for cert in loaded[0])
-        self._crls.extend(Crl(crl) for crl in loaded[1])
+        try:
+            certs, crls = self._read_objects(Path(path), crls_too=True)
+            if not certs and (strict or not crls):
+                raise _Unloadable(
+                    self._nothing_found(Path(path), certificate=True, other_found=bool(crls))
+                )
+        except _Unloadable as exc:
+            return self._unloadable("trusted certificate", "certificate", path, exc, strict)
+        self._trusted.extend(ChainCertificate(cert) for cert in certs)
+        self._crls.extend(Crl(crl) for crl in crls)
         return True
 
-    def add_untrusted_file(self, path: str | os.PathLike[str]) -> bool:
+    def add_untrusted_file(self, path: str | os.PathLike[str], *, strict: bool = False) -> bool:
         """``+uf``: untrusted certificates (PEM: all certificates, possibly none; DER: one).
 
         Returns False, after the warning ``unable to load certificate file 'x', ignoring``,
         when the file cannot be read or parsed. A PEM file without certificates is accepted
-        silently, as in DCMTK.
+        silently, as in DCMTK; with ``strict``, it raises
+        :class:`~dicomsign.exceptions.TrustFileError`, as any file that cannot be loaded.
         """
-        loaded = self._read_objects(Path(path), crls_too=False)
-        if loaded is None or (self.der and not loaded[0]):
-            self.warn(f"unable to load certificate file '{os.fspath(path)}', ignoring")
-            return False
-        self._untrusted.extend(ChainCertificate(cert) for cert in loaded[0])
+        try:
+            certs, _ = self._read_objects(Path(path), crls_too=False)
+            if not certs and (strict or self.der):
+                raise _Unloadable(
+                    self._nothing_found(Path(path), certificate=True, other_found=False)
+                )
+        except _Unloadable as exc:
+            return self._unloadable("untrusted certificate", "certificate", path, exc, strict)
+        self._untrusted.extend(ChainCertificate(cert) for cert in certs)
         return True
 
     def add_directory(self, path: str) -> bool:
@@ -152,59 +265,107 @@ class TrustStore:
                 self._directories.append(directory)
         return True
 
-    def add_crl_file(self, path: str | os.PathLike[str]) -> bool:
+    def add_crl_file(self, path: str | os.PathLike[str], *, strict: bool = False) -> bool:
         """``+cr``: one CRL (the first in a PEM file); enables CRL checking.
 
         Returns False, after the warning ``unable to load CRL file 'x', ignoring``, when the
-        file yields no CRL.
+        file yields no CRL; the CRL check is then not enabled (as in DCMTK). With ``strict``,
+        such a file raises :class:`~dicomsign.exceptions.TrustFileError` instead.
         """
-        crl = self._read_crl(Path(path))
-        if crl is None:
-            self.warn(f"unable to load CRL file '{os.fspath(path)}', ignoring")
-            return False
+        try:
+            crl = self._read_crl(Path(path))
+        except _Unloadable as exc:
+            return self._unloadable("CRL", "CRL", path, exc, strict)
         self._crls.append(Crl(crl))
         self.crl_check = True
         return True
 
+    def _unloadable(
+        self,
+        kind: str,
+        dcmtk_kind: str,
+        path: str | os.PathLike[str],
+        exc: _Unloadable,
+        strict: bool,
+    ) -> bool:
+        name = os.fspath(path)
+        if strict:
+            from ..exceptions import TrustFileError
+
+            raise TrustFileError(f"{kind} file '{name}' not loaded: {exc.reason}", path=name)
+        self.warn(f"unable to load {dcmtk_kind} file '{name}', ignoring")
+        return False
+
+    def _nothing_found(self, path: Path, *, certificate: bool, other_found: bool) -> str:
+        wanted, other = ("certificate", "CRL") if certificate else ("CRL", "certificate")
+        if path.stat().st_size == 0:
+            return "it is empty"
+        if self.der:
+            return f"it is not a DER {wanted}"
+        if other_found:
+            return f"it holds a {other}, no {wanted}"
+        return f"it holds no PEM {wanted}"
+
+    def _content(self, path: Path) -> bytes:
+        try:
+            return path.read_bytes()
+        except OSError as exc:
+            from ..exceptions import os_reason
+
+            raise _Unloadable(os_reason(exc, path)) from None
+
     def _read_objects(
         self, path: Path, *, crls_too: bool
-    ) -> tuple[list[x509.Certificate], list[x509.CertificateRevocationList]] | None:
-        try:
-            content = path.read_bytes()
-        except OSError:
-            return None
-        try:
-            if self.der:
-                return [x509.load_der_x509_certificate(_core.trim_der(content))], []
-            certs: list[x509.Certificate] = []
-            crls: list[x509.CertificateRevocationList] = []
-            for block in _core.pem_blocks(content):
-                if block.label in ("CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE"):
-                    if block.data is None:
-                        return None
-                    certs.append(x509.load_der_x509_certificate(_core.trim_der(block.data)))
-                elif block.label == "X509 CRL" and crls_too:
-                    if block.data is None:
-                        return None
-                    crls.append(x509.load_der_x509_crl(_core.trim_der(block.data)))
-            return certs, crls
-        except ValueError:
-            return None
+    ) -> tuple[list[x509.Certificate], list[x509.CertificateRevocationList]]:
+        """The certificates (and, with ``crls_too``, the CRLs) of a file, as DCMTK reads them:
+        a damaged object spoils the whole file.
 
-    def _read_crl(self, path: Path) -> x509.CertificateRevocationList | None:
-        try:
-            content = path.read_bytes()
-        except OSError:
-            return None
-        try:
-            if self.der:
+        Raises
+        ------
+        _Unloadable
+            The file cannot be read or holds a damaged object.
+        """
+        content = self._content(path)
+        if self.der:
+            try:
+                return [x509.load_der_x509_certificate(_core.trim_der(content))], []
+            except ValueError:
+                raise _Unloadable(
+                    self._nothing_found(path, certificate=True, other_found=False)
+                ) from None
+        certs: list[x509.Certificate] = []
+        crls: list[x509.CertificateRevocationList] = []
+        for block in _core.pem_blocks(content):
+            if block.label in ("CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE"):
+                certs.append(_decode(block, x509.load_der_x509_certificate, "certificate"))
+            elif block.label == "X509 CRL" and crls_too:
+                crls.append(_decode(block, x509.load_der_x509_crl, "CRL"))
+        return certs, crls
+
+    def _read_crl(self, path: Path) -> x509.CertificateRevocationList:
+        """The CRL of a file (the first one of a PEM file).
+
+        Raises
+        ------
+        _Unloadable
+            The file cannot be read or holds no CRL.
+        """
+        content = self._content(path)
+        if self.der:
+            try:
                 return x509.load_der_x509_crl(_core.trim_der(content))
-            for block in _core.pem_blocks(content):
-                if block.label == "X509 CRL" and block.data is not None:
-                    return x509.load_der_x509_crl(_core.trim_der(block.data))
-        except ValueError:
-            return None
-        return None
+            except ValueError:
+                raise _Unloadable(
+                    self._nothing_found(path, certificate=False, other_found=False)
+                ) from None
+        blocks = _core.pem_blocks(content)
+        for block in blocks:
+            if block.label == "X509 CRL" and block.data is not None:
+                return _decode(block, x509.load_der_x509_crl, "CRL")
+        holds_certificate = any("CERTIFICATE" in block.label for block in blocks)
+        raise _Unloadable(
+            self._nothing_found(path, certificate=False, other_found=holds_certificate)
+        )
 
     def _directory_files(self, digest: str, crl: bool) -> Iterable[Path]:
         for directory in self._directories:
@@ -221,9 +382,11 @@ class TrustStore:
         if digest not in self._dir_certs:
             found: list[ChainCertificate] = []
             for path in self._directory_files(digest, crl=False):
-                loaded = self._read_objects(path, crls_too=False)
-                if loaded is not None:
-                    found.extend(ChainCertificate(cert) for cert in loaded[0])
+                try:
+                    certs, _ = self._read_objects(path, crls_too=False)
+                except _Unloadable:
+                    continue
+                found.extend(ChainCertificate(cert) for cert in certs)
             self._dir_certs[digest] = found
         return self._dir_certs[digest]
 
@@ -232,9 +395,10 @@ class TrustStore:
         if digest not in self._dir_crls:
             found: list[Crl] = []
             for path in self._directory_files(digest, crl=True):
-                crl = self._read_crl(path)
-                if crl is not None:
-                    found.append(Crl(crl))
+                try:
+                    found.append(Crl(self._read_crl(path)))
+                except _Unloadable:
+                    continue
             self._dir_crls[digest] = found
         return self._dir_crls[digest]
 

@@ -3,7 +3,7 @@
 use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::PyErr;
 
-use crate::error::{CoreError, LogLevel};
+use crate::error::{os_errno, os_reason, CoreError, LogLevel};
 
 pyo3::import_exception!(dicomsign.exceptions, DicomFormatError);
 pyo3::import_exception!(dicomsign.exceptions, OutputFileError);
@@ -23,7 +23,8 @@ impl From<PyCoreError> for PyErr {
     #[cold]
     fn from(e: PyCoreError) -> PyErr {
         match e.0 {
-            CoreError::Io(io) => PyOSError::new_err((errno(&io), io.to_string())),
+            // Like Python's own OSError: the errno and the operating system's words.
+            CoreError::Io(io) => PyOSError::new_err((os_errno(&io), os_reason(&io))),
             CoreError::Format(m) => DicomFormatError::new_err(m),
             CoreError::Invalid(m) => PyValueError::new_err(m),
             CoreError::Encode(m) => StreamError::new_err((m, 0u32)),
@@ -55,33 +56,6 @@ impl From<PyCoreError> for PyErr {
 pub type PyCoreResult<T> = Result<T, PyCoreError>;
 
 pyo3::import_exception!(dicomsign.exceptions, LocationError);
-
-/// The errno of an I/O error, also for errors that wrap one (tempfile adds the path).
-fn errno(e: &std::io::Error) -> i32 {
-    use std::io::ErrorKind;
-    if let Some(code) = e.raw_os_error() {
-        return code;
-    }
-    let inner = e
-        .get_ref()
-        .and_then(|i| i.downcast_ref::<std::io::Error>())
-        .and_then(std::io::Error::raw_os_error);
-    if let Some(code) = inner {
-        return code;
-    }
-    // POSIX numbers, identical on Linux and macOS for these.
-    match e.kind() {
-        ErrorKind::NotFound => 2,
-        ErrorKind::PermissionDenied => 13,
-        ErrorKind::AlreadyExists => 17,
-        ErrorKind::NotADirectory => 20,
-        ErrorKind::IsADirectory => 21,
-        ErrorKind::InvalidInput => 22,
-        ErrorKind::StorageFull => 28,
-        ErrorKind::ReadOnlyFilesystem => 30,
-        _ => 0,
-    }
-}
 
 impl From<CoreError> for PyErr {
     #[cold]

@@ -53,7 +53,7 @@ impl Source {
         let file = File::open(path)?;
         let meta = file.metadata()?;
         if meta.is_dir() {
-            return Err(io::Error::other("is a directory"));
+            return Err(io::Error::from(io::ErrorKind::IsADirectory));
         }
         #[cfg(unix)]
         if meta.is_file() && meta.len() > 0 && meta.len() <= SMALL_FILE {

@@ -5,7 +5,7 @@
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
-use crate::error::{CoreError, CoreResult};
+use crate::error::{os_reason, CoreError, CoreResult};
 use crate::mac::digest::{HashSink, MacAlgorithm};
 use crate::mac::stream::{self, Selection, StreamOptions};
 use crate::model::document::Document;
@@ -29,8 +29,12 @@ pub struct DigestParams {
 pub type DigestOutcome = (Vec<u8>, Vec<u32>, bool);
 
 #[cold]
-fn dump_error(e: &std::io::Error) -> CoreError {
-    CoreError::Dump(format!("unable to create dump file: {e}"))
+fn dump_error(path: &Path, e: &std::io::Error) -> CoreError {
+    CoreError::Dump(format!(
+        "unable to create dump file '{}': {}",
+        path.display(),
+        os_reason(e)
+    ))
 }
 
 /// Hashes the MAC stream of `container` (elements by `selection`) and `sig_item`; with
@@ -47,10 +51,16 @@ pub fn digest_stream(
     params: DigestParams,
     dump: Option<&Path>,
 ) -> CoreResult<DigestOutcome> {
-    let tmp = dump
+    let failed = |e: &std::io::Error| dump_error(dump.unwrap_or_else(|| Path::new("")), e);
+    let target = dump
+        .map(write::output_target)
+        .transpose()
+        .map_err(|e| failed(&e))?;
+    let tmp = target
+        .as_deref()
         .map(write::temporary_beside)
         .transpose()
-        .map_err(|e| dump_error(&e))?;
+        .map_err(|e| failed(&e))?;
     let outcome = {
         let mut file = tmp.as_ref().map(|t| BufWriter::new(t.as_file()));
         let tee = file.as_mut().map(|f| f as &mut dyn Write);
@@ -64,13 +74,13 @@ pub fn digest_stream(
             &mut sink,
         )?;
         (
-            sink.finish().map_err(|e| dump_error(&e))?,
+            sink.finish().map_err(|e| failed(&e))?,
             report.tags,
             report.ambiguous,
         )
     };
-    if let (Some(tmp), Some(path)) = (tmp, dump) {
-        tmp.persist(path).map_err(|e| dump_error(&e.error))?;
+    if let (Some(tmp), Some(target)) = (tmp, target) {
+        tmp.persist(target).map_err(|e| failed(&e.error))?;
     }
     Ok(outcome)
 }
@@ -124,7 +134,8 @@ where
 {
     write::output_syntax(doc, wopts.syntax)?;
     append_item(&mut doc.dataset, tag::MAC_PARAMETERS_SEQUENCE, mac_item);
-    let tmp = write::temporary_beside(path).map_err(CoreError::Io)?;
+    let target = write::output_target(path).map_err(CoreError::Io)?;
+    let tmp = write::temporary_beside(&target).map_err(CoreError::Io)?;
     let split = |t: u32| t < tag::DIGITAL_SIGNATURES_SEQUENCE;
     let shared: &Document = doc;
     let (written, digest) = std::thread::scope(|scope| {
@@ -166,6 +177,6 @@ where
     let mut file = output.finish()?;
     file.flush().map_err(CoreError::Io)?;
     drop(file);
-    tmp.persist(path).map_err(|e| CoreError::Io(e.error))?;
+    tmp.persist(&target).map_err(|e| CoreError::Io(e.error))?;
     Ok(digest)
 }

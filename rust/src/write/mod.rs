@@ -413,6 +413,34 @@ pub fn write<W: Write>(doc: &Document, opts: &WriteOptions, out: W) -> CoreResul
     Ok(())
 }
 
+/// The file that writing to `path` writes: `path` itself, or the file its symbolic links lead
+/// to, as `open` follows them (a link that leads nowhere is written through, and so fails
+/// when the folder it names is missing). Outputs are renamed onto this file, so that a link
+/// stays a link.
+///
+/// # Errors
+/// A loop of symbolic links (the operating system's error for `path`), or an error reading a
+/// link.
+pub fn output_target(path: &std::path::Path) -> io::Result<std::path::PathBuf> {
+    let mut target = path.to_path_buf();
+    // The limit of Linux's path resolution (`MAXSYMLINKS`).
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&target) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let link = std::fs::read_link(&target)?;
+                target = match target.parent() {
+                    Some(dir) if link.is_relative() => dir.join(link),
+                    _ => link,
+                };
+            }
+            _ => return Ok(target),
+        }
+    }
+    Err(std::fs::metadata(path)
+        .err()
+        .unwrap_or_else(|| io::Error::other("too many levels of symbolic links")))
+}
+
 /// Creates a temporary file in the directory of `path`, to be renamed over `path` when
 /// complete. It gets the permissions a plainly created file would get (0666 minus umask).
 ///
@@ -434,18 +462,19 @@ pub fn temporary_beside(path: &std::path::Path) -> io::Result<tempfile::NamedTem
 }
 
 /// Writes `doc` to `path` atomically: into a temporary file in the same directory, renamed
-/// over `path` only when complete.
+/// over `path` (or the file its symbolic links lead to) only when complete.
 ///
 /// # Errors
 /// As [`write`], plus errors creating or renaming the temporary file.
 pub fn write_file(doc: &Document, opts: &WriteOptions, path: &std::path::Path) -> CoreResult<()> {
     output_syntax(doc, opts.syntax)?;
-    let tmp = temporary_beside(path)?;
+    let target = output_target(path)?;
+    let tmp = temporary_beside(&target)?;
     {
         let mut bw = io::BufWriter::with_capacity(1 << 20, tmp.as_file());
         write(doc, opts, &mut bw)?;
         bw.flush()?;
     }
-    tmp.persist(path).map_err(|e| CoreError::Io(e.error))?;
+    tmp.persist(&target).map_err(|e| CoreError::Io(e.error))?;
     Ok(())
 }

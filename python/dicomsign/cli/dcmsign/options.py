@@ -228,7 +228,8 @@ class DcmsignOptions:
 
     @property
     def crl_verification(self) -> bool:
-        """Whether CRLs are checked: ``+cl``, implied by any ``+cr``."""
+        """Whether a CRL check may be asked for: ``+cl``, or any ``+cr`` (whose file turns the
+        check on only when it loads, as in DCMTK: see ``TrustStore.add_crl_file``)."""
         return self.crl_verification_option or bool(self.crl_files)
 
     @property

@@ -63,12 +63,31 @@ class _Hooks(DcmsignParseHooks):
         self.logger = logger
         self.sources: list[tuple[CertificateSource, str]] = []
         self.key_format = KeyFormat.PEM
+        self.store: TrustStore | None = None
 
     def add_certificate_source(
         self, source: CertificateSource, path: str, key_format: KeyFormat
     ) -> None:
+        """Load the file into the run's trust store now, as DCMTK does while it reads its
+        options: its warning comes before the input file is opened (and also when that fails)."""
         self.sources.append((source, path))
         self.key_format = key_format
+        if self.store is None:
+            from ...pki import TrustStore
+
+            self.store = TrustStore(warn=self.logger.warn)
+        store = self.store
+        store.der = key_format is KeyFormat.DER
+        if source is CertificateSource.TRUSTED_FILE:
+            store.add_trusted_file(path)
+        elif source is CertificateSource.UNTRUSTED_FILE:
+            store.add_untrusted_file(path)
+        elif source is CertificateSource.TRUSTED_DIRECTORY:
+            store.add_directory(path)
+        else:
+            # A CRL that loads turns the CRL check on; one that does not, as in DCMTK, only
+            # gives its warning.
+            store.add_crl_file(path)
 
     def read_tag_file(self, path: str) -> Sequence[int] | None:
         try:
@@ -80,7 +99,8 @@ class _Hooks(DcmsignParseHooks):
             ) from None
 
     def open_dump_file(self, path: str) -> None:
-        target = Path(path)
+        # DCMTK opens the file here, following symbolic links; ours is written at the end.
+        target = Path(os.path.realpath(path))
         ok = os.access(target, os.W_OK) if target.exists() else _creatable(target)
         if not ok or target.is_dir():
             raise SupportFileError(f"unable to create dump file '{path}'")
@@ -92,20 +112,14 @@ def _creatable(path: Path) -> bool:
 
 
 def _trust_store(hooks: _Hooks, opts: DcmsignOptions, logger: DcmtkLogger) -> TrustStore:
-    from ...pki import TrustStore
+    """The store the hooks loaded while the options were read (right to left, as DCMTK);
+    ``+cl`` turns the CRL check on, a ``+cr`` file only when it loaded."""
+    store = hooks.store
+    if store is None:
+        from ...pki import TrustStore
 
-    store = TrustStore(der=hooks.key_format is KeyFormat.DER, warn=logger.warn)
-    # DCMTK evaluates these options right to left; the hook recorded them in that order.
-    for source, path in hooks.sources:
-        if source is CertificateSource.TRUSTED_FILE:
-            store.add_trusted_file(path)
-        elif source is CertificateSource.UNTRUSTED_FILE:
-            store.add_untrusted_file(path)
-        elif source is CertificateSource.TRUSTED_DIRECTORY:
-            store.add_directory(path)
-        else:
-            store.add_crl_file(path)
-    if opts.crl_verification:
+        store = TrustStore(der=hooks.key_format is KeyFormat.DER, warn=logger.warn)
+    if opts.crl_verification_option:
         store.crl_check = True
     return store
 

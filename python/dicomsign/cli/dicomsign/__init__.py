@@ -2,7 +2,8 @@
 
 ``dicomsign verify FILE...`` verifies each file with the same rules and exit codes as
 ``dcmsign`` and prints one line per file (or JSON with ``--json``). The exit code is 0 when
-every file passed, else the highest DCMTK exit code among the files (102 > 101 > 100 > 20).
+every file passed, else the highest DCMTK exit code among the files (102 > 101 > 100 > 20);
+20 before any file is verified when a trust or CRL file cannot be loaded.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 from ...archive import FileResult, Verifier
+from ...exceptions import TrustFileError
 from ...results import SignatureInfo
 
 __all__ = ["add_parser", "run"]
@@ -105,15 +106,23 @@ def _print_text(result: FileResult, *, quiet: bool) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Verify the files; the exit code is the highest of the files' exit codes."""
-    verifier = Verifier(
-        trusted=args.trusted,
-        untrusted=args.untrusted,
-        crls=args.crl,
-        policy="require" if args.require_signature else "if-present",
-        old_format=args.old_format,
-        warn=lambda text: print(f"warning: {text}", file=sys.stderr),
-    )
+    """Verify the files; the exit code is the highest of the files' exit codes.
+
+    A trust or CRL file that cannot be loaded stops the run before any file is verified,
+    with one line on stderr naming the file and the reason, and exit code 20.
+    """
+    try:
+        verifier = Verifier(
+            trusted=args.trusted,
+            untrusted=args.untrusted,
+            crls=args.crl,
+            policy="require" if args.require_signature else "if-present",
+            old_format=args.old_format,
+        )
+    except TrustFileError as exc:
+        # A configuration error: nothing is verified with incomplete trust material.
+        print(f"dicomsign verify: error: {exc.message}", file=sys.stderr)
+        return int(exc.exit_code)
     worst = 0
     entries: list[dict[str, Any]] = []
     for result in verifier.verify_all(args.files):
