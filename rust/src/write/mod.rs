@@ -84,14 +84,6 @@ struct FileWriter<'a, W: Write> {
 }
 
 impl<W: Write> FileWriter<'_, W> {
-    fn data_len(&self, e: &Element, blob: &Blob) -> u64 {
-        if tag::element(e.tag) == 0 {
-            4
-        } else {
-            self.em.value_len(e.vr, blob)
-        }
-    }
-
     fn header_len(&self, vr: Vr, len: u64) -> u64 {
         if self.layout.explicit && !(vr.has_long_length() || len > 0xFFFF) {
             8
@@ -108,9 +100,13 @@ impl<W: Write> FileWriter<'_, W> {
 
     /// The encoded size of an element, header included.
     fn element_len(&self, e: &Element) -> u64 {
+        if tag::element(e.tag) == 0 {
+            // Written as a recalculated UL, whatever it was read as.
+            return self.header_len(Vr::UL, 4) + 4;
+        }
         match &e.value {
             Value::Data(blob) => {
-                let len = self.data_len(e, blob);
+                let len = self.em.value_len(e.vr, blob);
                 self.header_len(e.vr, len) + len
             }
             Value::Items(items) => {
