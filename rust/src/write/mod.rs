@@ -12,7 +12,7 @@ use crate::model::normalize::Rule;
 use crate::model::syntax::{self, Kind};
 use crate::model::tag;
 use crate::model::vr::Vr;
-use crate::model::{Blob, Dataset, Element, Value};
+use crate::model::{Dataset, Element, Value};
 use crate::write::emit::Emitter;
 
 /// The output transfer syntax (`+t=`, `+te`, `+tb`, `+ti`).
