@@ -84,8 +84,11 @@ case "${1:-short}" in
     build
     mkdir -p fuzz/artifacts fuzz/work/corpus/"$t"
     [ -d fuzz/work/seeds ] || prepare fuzz/work/seeds
+    # A copy of the binary: a rebuild during the run leaves it alone.
+    mkdir -p fuzz/work/bin
+    cp "$BIN/$t" "fuzz/work/bin/$t"
     echo "fuzz: $t, $runs runs, log in fuzz/work/$t.log"
-    nice -n 19 "$BIN/$t" "${COMMON[@]}" -runs="$runs" -artifact_prefix="fuzz/artifacts/$t-" \
+    nice -n 19 "fuzz/work/bin/$t" "${COMMON[@]}" -runs="$runs" -artifact_prefix="fuzz/artifacts/$t-" \
       fuzz/work/corpus/"$t" fuzz/work/seeds >"fuzz/work/$t.log" 2>&1
     ;;
   replay)
