@@ -34,9 +34,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-import dicomsign  # noqa: E402
-from corpus import build_corpus, element, item  # noqa: E402
-from pki import build_pki  # noqa: E402
+import dicomsign
+from corpus import build_corpus, element, item
+from pki import build_pki
 
 SEEDS = ROOT / "fuzz" / "seeds"
 MAX_SIZE = 8 * 1024
@@ -131,16 +131,20 @@ def main() -> None:
             (
                 "rsa-two",
                 "nested_explicit_length",
-                lambda b: dicomsign.sign(
-                    dicomsign.sign(b, demo).document, signer("ec256"), algorithm="MD5"
-                ).document,
+                lambda b: (
+                    dicomsign.sign(
+                        dicomsign.sign(b, demo).document, signer("ec256"), algorithm="MD5"
+                    ).document
+                ),
             ),
             (
                 "rsa-item",
                 "explicit_le",
-                lambda b: dicomsign.sign(
-                    b, demo, location="ReferencedImageSequence[0]", algorithm="RIPEMD160"
-                ).document,
+                lambda b: (
+                    dicomsign.sign(
+                        b, demo, location="ReferencedImageSequence[0]", algorithm="RIPEMD160"
+                    ).document
+                ),
             ),
             (
                 "rsa-original-attributes",
