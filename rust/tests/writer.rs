@@ -82,3 +82,29 @@ fn group_length_with_a_long_vr_inside_an_item_of_explicit_length() {
     );
     assert_eq!(write_bytes(&again, true), first);
 }
+
+/// The Media Storage SOP Instance UID of the regenerated meta header is the dataset's SOP
+/// Instance UID as DCMTK holds it after loading: whitespace removed, and the bytes as they
+/// are even when not UTF-8. They were decoded as UTF-8 with U+FFFD for invalid sequences,
+/// before the whitespace was removed: `\xc8\n\xaa` gave two U+FFFD, and the `\xc8\xaa` of
+/// the written file one valid character, so a second write gave another meta header.
+#[test]
+fn meta_instance_uid_is_the_normalized_dataset_value_byte_for_byte() {
+    for (raw, want) in [
+        (&b"1.2.\n34"[..], &b"1.2.34"[..]),
+        (b"1.2.\xcc\xc8\n\xaa5\0", b"1.2.\xcc\xc8\xaa5"),
+    ] {
+        let mut body = el(0x0008_0016, "UI", b"1.2.840.10008.5.1.4.1.1.7\0");
+        body.extend(el(0x0008_0018, "UI", raw));
+        let doc = read_bytes(file(&body));
+        let first = write_bytes(&doc, true);
+        let again = read_bytes(first.clone());
+        let meta = again.meta.as_ref().unwrap();
+        assert_eq!(meta.get(0x0002_0003).unwrap().bytes().unwrap(), want);
+        assert_eq!(
+            again.dataset.get(0x0008_0018).unwrap().bytes().unwrap(),
+            want
+        );
+        assert_eq!(write_bytes(&again, true), first);
+    }
+}
