@@ -8,11 +8,11 @@ use std::io::{self, Write};
 
 use crate::error::{CoreError, CoreResult};
 use crate::model::document::Document;
-use crate::model::normalize::Rule;
+use crate::model::normalize::{self, Rule};
 use crate::model::syntax::{self, Kind};
 use crate::model::tag;
 use crate::model::vr::Vr;
-use crate::model::{Blob, Dataset, Element, Value};
+use crate::model::{Dataset, Element, Value};
 use crate::write::emit::Emitter;
 
 /// The output transfer syntax (`+t=`, `+te`, `+tb`, `+ti`).
@@ -84,14 +84,6 @@ struct FileWriter<'a, W: Write> {
 }
 
 impl<W: Write> FileWriter<'_, W> {
-    fn data_len(&self, e: &Element, blob: &Blob) -> u64 {
-        if tag::element(e.tag) == 0 {
-            4
-        } else {
-            self.em.value_len(e.vr, blob)
-        }
-    }
-
     fn header_len(&self, vr: Vr, len: u64) -> u64 {
         if self.layout.explicit && !(vr.has_long_length() || len > 0xFFFF) {
             8
@@ -108,9 +100,13 @@ impl<W: Write> FileWriter<'_, W> {
 
     /// The encoded size of an element, header included.
     fn element_len(&self, e: &Element) -> u64 {
+        if tag::element(e.tag) == 0 {
+            // Written as a recalculated UL, whatever it was read as.
+            return self.header_len(Vr::UL, 4) + 4;
+        }
         match &e.value {
             Value::Data(blob) => {
-                let len = self.data_len(e, blob);
+                let len = self.em.value_len(e.vr, blob);
                 self.header_len(e.vr, len) + len
             }
             Value::Items(items) => {
@@ -233,26 +229,37 @@ impl<W: Write> FileWriter<'_, W> {
     }
 }
 
-fn ui(s: &str) -> Vec<u8> {
-    let mut v = s.as_bytes().to_vec();
+fn ui(s: &[u8]) -> Vec<u8> {
+    let mut v = s.to_vec();
     if v.len() % 2 == 1 {
         v.push(0);
     }
     v
 }
 
+/// A UID value as DCMTK holds it after loading (whitespace removed; the same under both
+/// rules), without its trailing padding; the bytes as they are, even when not UTF-8.
+fn uid_value(e: &Element) -> Option<Vec<u8>> {
+    let v = normalize::normalize(Vr::UI, e.bytes()?, Rule::Dcmtk37);
+    let end = v
+        .iter()
+        .rposition(|c| *c != b' ' && *c != 0)
+        .map_or(0, |p| p + 1);
+    Some(v[..end].to_vec())
+}
+
 /// DCMTK takes the Media Storage SOP Class/Instance UIDs from the dataset; when the dataset
 /// lacks them we keep the input's meta values (DCMTK would invent OFFIS private ones).
-fn meta_string(doc: &Document, meta_tag: u32, dataset_tag: u32) -> Option<String> {
+fn meta_uid(doc: &Document, meta_tag: u32, dataset_tag: u32) -> Option<Vec<u8>> {
     doc.dataset
         .get(dataset_tag)
-        .and_then(Element::string_value)
+        .and_then(uid_value)
         .filter(|s| !s.is_empty())
         .or_else(|| {
             doc.meta
                 .as_ref()
                 .and_then(|m| m.get(meta_tag))
-                .and_then(Element::string_value)
+                .and_then(uid_value)
         })
 }
 
@@ -283,17 +290,17 @@ pub fn output_syntax(doc: &Document, requested: OutputSyntax) -> CoreResult<(Str
 fn meta_dataset(doc: &Document, opts: &WriteOptions, uid: &str) -> Dataset {
     let mut meta = Dataset::default();
     meta.put(Element::new(0x0002_0001, Vr::OB, vec![0, 1]));
-    if let Some(s) = meta_string(doc, 0x0002_0002, 0x0008_0016) {
+    if let Some(s) = meta_uid(doc, 0x0002_0002, 0x0008_0016) {
         meta.put(Element::new(0x0002_0002, Vr::UI, ui(&s)));
     }
-    let instance = meta_string(doc, 0x0002_0003, 0x0008_0018)
-        .unwrap_or_else(|| opts.fallback_instance_uid.clone());
+    let instance = meta_uid(doc, 0x0002_0003, 0x0008_0018)
+        .unwrap_or_else(|| opts.fallback_instance_uid.as_bytes().to_vec());
     meta.put(Element::new(0x0002_0003, Vr::UI, ui(&instance)));
-    meta.put(Element::new(0x0002_0010, Vr::UI, ui(uid)));
+    meta.put(Element::new(0x0002_0010, Vr::UI, ui(uid.as_bytes())));
     meta.put(Element::new(
         0x0002_0012,
         Vr::UI,
-        ui(&opts.implementation_class_uid),
+        ui(opts.implementation_class_uid.as_bytes()),
     ));
     let mut name = opts.implementation_version_name.as_bytes().to_vec();
     if name.len() % 2 == 1 {

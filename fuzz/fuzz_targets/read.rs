@@ -1,0 +1,4 @@
+//! libFuzzer entry point of the `read` target (see the crate's documentation).
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| dicomsign_fuzz::read(data));
