@@ -389,3 +389,39 @@ fn deep_nesting_reads_as_deep_as_dcmtk_and_then_fails_cleanly() {
         .join()
         .unwrap();
 }
+
+#[test]
+fn meta_values_stay_in_memory_when_the_dataset_is_inflated() {
+    // Found by the `read` fuzz target: with every binary value left in the source, meta values
+    // pointed into the deflated file while the document's source was the inflated one.
+    use std::io::Write;
+    let body = el_explicit(0x0010_0010, "PN", b"Doe^J ");
+    let mut deflater =
+        flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+    deflater.write_all(&body).unwrap();
+    let mut meta = el_explicit(0x0002_0001, "OB", &[0, 1]);
+    meta.extend(el_explicit(0x0002_0010, "UI", b"1.2.840.10008.1.2.1.99"));
+    let mut bytes = vec![0u8; 128];
+    bytes.extend_from_slice(b"DICM");
+    bytes.extend(el_explicit(
+        0x0002_0000,
+        "UL",
+        &(meta.len() as u32).to_le_bytes(),
+    ));
+    bytes.extend(meta);
+    bytes.extend(deflater.finish().unwrap());
+    let doc = read_bytes(
+        bytes,
+        ReadOptions {
+            bulk_threshold: 0,
+            ..ReadOptions::default()
+        },
+    );
+    let meta = doc.meta.as_ref().unwrap();
+    assert!(meta.elements.iter().all(|e| e.bytes().is_some()));
+    assert_eq!(
+        meta.get(0x0002_0010).unwrap().bytes().unwrap(),
+        b"1.2.840.10008.1.2.1.99"
+    );
+    assert_eq!(meta.get(0x0002_0001).unwrap().bytes().unwrap(), [0, 1]);
+}

@@ -1045,9 +1045,14 @@ pub fn read(source: Source, opts: ReadOptions) -> CoreResult<Document> {
             && source.read_exact_at(128, &mut magic).is_ok()
             && &magic == b"DICM";
         let meta_start = if has_preamble { 132 } else { 0 };
+        // Meta values are always held in memory: a deflated dataset gets a source of its own.
+        let meta_opts = ReadOptions {
+            bulk_threshold: u64::MAX,
+            ..opts
+        };
         let mut reader = Reader {
             cur: Cursor::new(&source, meta_start, true),
-            opts,
+            opts: meta_opts,
             log: Vec::new(),
         };
         let found = reader.meta()?;
