@@ -8,7 +8,8 @@
 The modules: :mod:`.status` (the words, the worst-first order, the run's exit codes),
 :mod:`.verifier` (one file), :mod:`.walk` (directory trees and file lists, streaming),
 :mod:`.engine` (the parallel engine, one seam), :mod:`.pipeline` (walk, skip, verify),
-:mod:`.journal` (the JSONL journal, resume).
+:mod:`.journal` (the JSONL journal, resume), :mod:`.progress` (progress bar and summary),
+:mod:`.report` (JSON, CSV, JUnit XML and HTML reports from journals).
 """
 
 from __future__ import annotations
