@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import io
 import itertools
+import json
 import os
 import shutil
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 from collections import Counter
@@ -288,3 +292,42 @@ def test_verify_many_changed_since_a_journal(archive: Archive, tmp_path: Path) -
     shutil.copy(root / "study1/series1/ec.dcm", new)
     again = dicomsign.verify_many(root, changed_since=journal, **archive.trust)  # type: ignore[arg-type]
     assert sorted(r.path for r in again) == sorted([str(changed), str(new)])
+
+
+def test_permission_denied_is_a_record(archive: Archive) -> None:
+    """A file that cannot be read and a directory that cannot be listed (as root the command
+    runs as nobody: root reads everything)."""
+    base = Path(tempfile.mkdtemp(prefix="dicomsign-permissions-"))
+    try:
+        base.chmod(0o755)
+        (base / "open").mkdir()
+        (base / "closed").mkdir()
+        for name in ("open/fine.dcm", "open/secret.dcm", "closed/hidden.dcm"):
+            shutil.copy(archive.root / "study1/unsigned.dcm", base / name)
+        (base / "open" / "secret.dcm").chmod(0o000)
+        (base / "closed").chmod(0o000)
+        as_nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+        done = subprocess.run(
+            [*(as_nobody if os.geteuid() == 0 else [])]
+            + [sys.executable, "-m", "dicomsign.cli.dicomsign", "verify", "--json", str(base)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert "Traceback" not in done.stderr
+        files = {f["path"]: f for f in json.loads(done.stdout)["files"]}
+        assert {p: f["status"] for p, f in files.items()} == {
+            f"{base}/open/fine.dcm": "unsigned",
+            f"{base}/open/secret.dcm": "unreadable",
+            f"{base}/closed": "unreadable",
+        }
+        assert files[f"{base}/open/secret.dcm"]["reason"] == (
+            f"Permission denied: reading file: {base}/open/secret.dcm"
+        )
+        assert files[f"{base}/closed"]["reason"] == (
+            f"Permission denied: listing directory: {base}/closed"
+        )
+        assert done.returncode == 20
+    finally:
+        (base / "closed").chmod(0o755)
+        shutil.rmtree(base)

@@ -247,3 +247,42 @@ def test_progress_bar_on_a_terminal_only(archive: Archive) -> None:
     assert code == 101 and "ETA" not in shown and shown == ""
     code, shown = _run_on_a_terminal("verify", "--no-progress", *archive.cli_trust, archive.root)
     assert "ETA" not in shown and "dicomsign verify: " in shown
+
+
+def test_faults_in_a_tree_each_become_a_record_and_nothing_hangs(
+    archive: Archive, tmp_path: Path
+) -> None:
+    root = tmp_path / "tree"
+    (root / "x.dcm").mkdir(parents=True)
+    shutil.copy(archive.root / "study1/series1/rsa.dcm", root / "x.dcm" / "inside.dcm")
+    os.mkfifo(root / "pipe.dcm")
+    (root / "empty.dcm").write_bytes(b"")
+    (root / "dangling.dcm").symlink_to(root / "gone.dcm")
+    (root / "null.dcm").symlink_to("/dev/null")
+    (root / "again").symlink_to(".")
+    shutil.copy(archive.root / "study1/unsigned.dcm", os.fsencode(root) + b"/\xff.dcm")
+    journal = tmp_path / "journal.jsonl"
+    done = subprocess.run(
+        [sys.executable, "-m", "dicomsign.cli.dicomsign", "verify", "-L", "-j2"]
+        + [*archive.cli_trust, "--journal", str(journal), str(root)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 20, done.stderr
+    records = {r["path"]: r for r in map(json.loads, journal.read_text().splitlines())}
+    assert {os.path.relpath(p, root): r["status"] for p, r in records.items()} == {
+        "x.dcm/inside.dcm": "verified",
+        "pipe.dcm": "unreadable",
+        "empty.dcm": "not-dicom",
+        "dangling.dcm": "unreadable",
+        "null.dcm": "unreadable",
+        "again": "unreadable",
+        "\\xff.dcm": "unsigned",
+    }
+    reasons = {os.path.relpath(p, root): r["reason"] for p, r in records.items()}
+    assert reasons["pipe.dcm"].startswith("not a regular file: a named pipe (FIFO)")
+    assert reasons["null.dcm"].startswith("not a regular file: a character device")
+    assert reasons["again"].startswith("symbolic link loop")
+    assert reasons["empty.dcm"].startswith("file is empty")

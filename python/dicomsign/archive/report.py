@@ -9,7 +9,7 @@ script); it lists every failing file and the first :data:`HTML_PASSING_ROWS` oth
 
 from __future__ import annotations
 
-import csv
+import functools
 import html
 import json
 import os
@@ -19,8 +19,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TextIO
-from xml.sax.saxutils import escape as xml_escape
-from xml.sax.saxutils import quoteattr
 
 from .. import __version__
 from .journal import SCHEMA_VERSION, JournalReader, record_path
@@ -161,6 +159,8 @@ def _joined(signatures: list[dict[str, Any]], key: str) -> str:
 
 
 def _csv(records: Records, out: TextIO) -> None:
+    import csv
+
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for rec in records.files:
@@ -186,17 +186,23 @@ def _csv(records: Records, out: TextIO) -> None:
         )
 
 
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+@functools.cache
+def _not_xml() -> re.Pattern[str]:
+    """Characters XML 1.0 does not allow, even escaped."""
+    return re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml_safe(value: object) -> str:
+    return _not_xml().sub(lambda m: f"\\x{ord(m.group()):02x}", str(value))
 
 
 def _xml_text(value: object) -> str:
-    text = _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", str(value))
-    return xml_escape(text)
+    return html.escape(_xml_safe(value), quote=False)
 
 
 def _xml_attr(value: object) -> str:
-    text = _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", str(value))
-    return quoteattr(text, {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
+    text = html.escape(_xml_safe(value), quote=True)
+    return '"' + text.replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;") + '"'
 
 
 def _junit(records: Records, out: TextIO) -> None:
