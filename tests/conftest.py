@@ -13,8 +13,9 @@ from pki import PKI, build_pki
 # dcmsign is ours) cannot shadow them.
 os.environ["PATH"] = f"{DCMTK_DIR}{os.pathsep}{os.environ.get('PATH', '')}"
 
-# Session fixtures of the DICOM test corpus (tests/conftest_corpus.py).
-pytest_plugins = ["conftest_corpus"]
+# Session fixtures of the DICOM test corpus (tests/conftest_corpus.py) and of a small archive
+# with a file of every status (tests/conftest_archive.py).
+pytest_plugins = ["conftest_corpus", "conftest_archive"]
 
 
 @pytest.fixture(scope="session")

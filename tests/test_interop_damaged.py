@@ -247,7 +247,7 @@ def test_no_front_end_reports_a_damaged_signed_file_as_unsigned(judged: list[Jud
         check=False,
     )
     assert "Traceback" not in done.stderr
-    status = {entry["file"]: entry["status"] for entry in json.loads(done.stdout)["files"]}
+    status = {entry["path"]: entry["status"] for entry in json.loads(done.stdout)["files"]}
     wrong = []
     for r in variants:
         unsigned_for_dcmtk = _read_as_unsigned(r.theirs)

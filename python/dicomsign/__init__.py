@@ -8,6 +8,8 @@ The public API::
     result = dicomsign.sign("in.dcm", signer, output="signed.dcm")
     report = dicomsign.verify("signed.dcm", trusted=["root.pem"])
     report.raise_for_status()
+    for result in dicomsign.verify_many(["/archive"], trusted="root.pem", jobs=8):
+        print(result.path, result.status, result.reason)
     dicomsign.remove("signed.dcm", result.signature.uid, output="unsigned.dcm")
 
 Names are imported on first use, so that the command-line tools start fast.
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from .api import RemoveResult, SignResult, load_signer, open_document, remove, sign, verify
+    from .archive import FileResult, verify_many
     from .exceptions import (
         DicomSignError,
         InputFileError,
@@ -59,6 +62,8 @@ _EXPORTS = {
     "remove": "api",
     "sign": "api",
     "verify": "api",
+    "FileResult": "archive",
+    "verify_many": "archive",
     "DicomSignError": "exceptions",
     "InputFileError": "exceptions",
     "InvalidSignature": "exceptions",
@@ -89,6 +94,7 @@ _EXPORTS = {
 __all__ = [
     "DicomSignError",
     "ExitCode",
+    "FileResult",
     "InputFileError",
     "InvalidSignature",
     "KeyType",
@@ -120,6 +126,7 @@ __all__ = [
     "remove",
     "sign",
     "verify",
+    "verify_many",
 ]
 
 

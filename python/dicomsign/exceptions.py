@@ -74,6 +74,14 @@ class DicomFormatError(InputFileError):
         self.kind = kind
 
 
+class NotDicomError(DicomFormatError):
+    """The input is not DICOM at all (exit 20, as any file DCMTK cannot read): it has no
+    ``DICM`` prefix at offset 128 and the reader cannot read it as a bare dataset either
+    (empty, text, random bytes). :mod:`dicomsign.archive` reports it as ``not-dicom``, not as a
+    damaged (``unreadable``) DICOM file.
+    """
+
+
 class KeyLoadError(InputFileError):
     """A private key cannot be loaded: missing, garbage, wrong format or password (exit 20)."""
 

@@ -1,20 +1,25 @@
-"""``dicomsign``: the modern command line (``dicomsign --version``, ``dicomsign verify``).
+"""``dicomsign``: the modern command line (``dicomsign --version``, ``dicomsign verify``,
+``dicomsign report``).
 
-``dicomsign verify FILE...`` verifies each file with the same rules and exit codes as
-``dcmsign`` and prints one line per file (or JSON with ``--json``). The exit code is 0 when
-every file passed, else the highest DCMTK exit code among the files (102 > 101 > 100 > 20);
-20 before any file is verified when a trust or CRL file cannot be loaded.
+``dicomsign verify PATH...`` verifies files and whole trees in parallel with the same rules
+as ``dcmsign``: one status word per file, one line per file (or JSON with ``--json``), a
+journal, reports and a summary; the exit code is the run's
+(:class:`~dicomsign.archive.status.RunExit`: 0, 101 some failed, 100 some unsigned under
+``--require-signature``, 20 some unreadable, 130 interrupted), and 20 before any file is
+verified when a trust or CRL file cannot be loaded. ``dicomsign report JOURNAL...`` writes
+JSON, CSV, JUnit XML or HTML reports of journals.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
 from ... import __version__
 from ...exitcodes import ExitCode
-from . import verify
+from . import report, verify
 
 __all__ = ["main"]
 
@@ -27,6 +32,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"dicomsign {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     verify.add_parser(sub)
+    report.add_parser(sub)
     return parser
 
 
@@ -38,6 +44,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return int(ExitCode.COMMANDLINE_SYNTAX_ERROR)
     try:
+        if args.command == "report":
+            return report.run(args)
         return verify.run(args)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (``| head``): no traceback, and none at exit either.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141

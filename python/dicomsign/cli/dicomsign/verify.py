@@ -1,25 +1,68 @@
-"""``dicomsign verify FILE...``: every file verified with ``dcmsign``'s rules and exit codes,
-one line per file (or a JSON report), trust material loaded once for the whole run."""
+"""``dicomsign verify PATH...``: files and whole trees verified in parallel with ``dcmsign``'s
+rules, one status word per file, a journal to resume from, reports, and a summary.
+
+The pieces are in :mod:`dicomsign.archive`; this module holds the options, the output (one
+line per file, or a JSON document written as the files complete) and the run's exit code
+(:class:`~dicomsign.archive.status.RunExit`).
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
-from typing import Any
+import tempfile
+from collections.abc import Iterator
+from itertools import chain
+from typing import IO, Any, BinaryIO, cast
 
 from ...archive import FileResult, Verifier
-from ...exceptions import TrustFileError
-from ...results import SignatureInfo
+from ...archive.engine import default_jobs
+from ...archive.journal import JournalError, JournalWriter, Seen, record
+from ...archive.pipeline import judge
+from ...archive.progress import BackgroundCount, ProgressBar, Tally
+from ...archive.report import FORMATS, format_for, load, render
+from ...archive.status import (
+    FAILED,
+    RunExit,
+    Status,
+    one_line,
+    run_exit_code,
+    signature_status,
+)
+from ...archive.walk import Filters, Found, Walk, read_file_list
+from ...exceptions import TrustFileError, os_reason
+from ...exitcodes import ExitCode
 
 __all__ = ["add_parser", "run"]
+
+PROG = "dicomsign verify"
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
 
 
 def add_parser(sub: Any) -> None:
     """Add the ``verify`` subcommand to an argparse subparsers object."""
-    verify = sub.add_parser("verify", help="verify the signatures of DICOM files")
-    verify.add_argument("files", nargs="+", metavar="FILE", help="DICOM files to verify")
+    verify = sub.add_parser(
+        "verify",
+        help="verify the signatures of DICOM files and trees",
+        description="Verify DICOM files and directory trees (walked recursively) in parallel.",
+    )
+    verify.set_defaults(parser=verify)
     verify.add_argument(
+        "paths", nargs="*", metavar="PATH", help="DICOM files, and directories to walk"
+    )
+    trust = verify.add_argument_group("trust")
+    trust.add_argument(
         "-c",
         "--trusted",
         action="append",
@@ -27,90 +70,242 @@ def add_parser(sub: Any) -> None:
         metavar="PEM",
         help="trusted (root) certificate file; repeatable",
     )
-    verify.add_argument(
+    trust.add_argument(
         "--untrusted",
         action="append",
         default=[],
         metavar="PEM",
         help="intermediate certificate file; repeatable",
     )
-    verify.add_argument(
+    trust.add_argument(
         "--crl", action="append", default=[], metavar="PEM", help="CRL file; repeatable"
     )
-    verify.add_argument(
+    policy = verify.add_argument_group("policy")
+    policy.add_argument(
         "--require-signature",
         action="store_true",
-        help="fail (exit 100) for a file without signatures",
+        help="a file without signatures fails (its exit code 100)",
     )
-    verify.add_argument(
+    policy.add_argument(
+        "--strict", action="store_true", help="a file that is not DICOM fails (exit code 20)"
+    )
+    policy.add_argument(
         "--old-format",
         action="store_true",
         help="DCMTK's pre-3.5.4 format for encapsulated pixel data",
     )
-    verify.add_argument("--json", action="store_true", help="print a JSON report")
-    verify.add_argument("-q", "--quiet", action="store_true", help="print failures only")
+    walk = verify.add_argument_group("files")
+    walk.add_argument(
+        "--files-from",
+        metavar="FILE",
+        help="verify the files listed in FILE ('-': standard input), one per line",
+    )
+    walk.add_argument(
+        "-0", "--null", action="store_true", help="--files-from names are NUL-separated"
+    )
+    walk.add_argument(
+        "--include",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="in directories, verify only files matching GLOB (name, or path if it has a /)",
+    )
+    walk.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="in directories, skip files and directories matching GLOB",
+    )
+    walk.add_argument(
+        "-L", "--follow-symlinks", action="store_true", help="follow symbolic links in trees"
+    )
+    run_group = verify.add_argument_group("run")
+    run_group.add_argument(
+        "-j",
+        "--jobs",
+        type=_jobs,
+        default=None,
+        metavar="N",
+        help=f"files verified at once (default: every core, here {default_jobs()})",
+    )
+    run_group.add_argument(
+        "--journal", metavar="FILE", help="append one JSON line per file to FILE as it finishes"
+    )
+    run_group.add_argument(
+        "--resume",
+        action="store_true",
+        help="skip files recorded in --journal with the same size and mtime",
+    )
+    run_group.add_argument(
+        "--changed-since",
+        action="append",
+        default=[],
+        metavar="JOURNAL",
+        help="verify only files new or changed since JOURNAL; repeatable",
+    )
+    run_group.add_argument(
+        "--report", metavar="FILE", help="write a report of the journal to FILE at the end"
+    )
+    run_group.add_argument(
+        "--report-format",
+        choices=FORMATS,
+        help="the --report format (default: by its extension: .json .csv .xml .html)",
+    )
+    output = verify.add_argument_group("output")
+    output.add_argument("--json", action="store_true", help="print a JSON document")
+    output.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="print failures only: no progress bar, no summary",
+    )
+    output.add_argument(
+        "--no-progress", action="store_true", help="no progress bar, even on a terminal"
+    )
 
 
-def _signature_json(sig: SignatureInfo) -> dict[str, Any]:
-    return {
-        "number": sig.number,
-        "uid": sig.uid,
-        "location": sig.location,
-        "mac_algorithm": sig.mac_algorithm,
-        "signed_tags": [f"{t:08X}" for t in sig.signed_tags],
-        "datetime": sig.datetime,
-        "purpose": sig.purpose,
-        "signer": sig.signer,
-        "status": sig.status.value if sig.status is not None else None,
-        "message": sig.message,
-    }
+# -- output ------------------------------------------------------------------------------------
 
 
-def _entry(result: FileResult) -> dict[str, Any]:
-    report = result.report
-    if report is None:
-        message = result.error.message if result.error is not None else None
-        return {
-            "file": result.path,
-            "status": result.status,
-            "exit_code": result.exit_code,
-            "error": message,
-            "signatures": [],
-        }
-    return {
-        "file": result.path,
-        "status": result.status,
-        "exit_code": result.exit_code,
-        "error": report.error,
-        "signatures": [_signature_json(s) for s in report.signatures],
-    }
+def _label(status: Status | str) -> str:
+    return str(status).upper()
 
 
-def _print_text(result: FileResult, *, quiet: bool) -> None:
-    name, report = result.path, result.report
-    if report is None:
-        print(f"{name}: UNREADABLE: {result.error.message if result.error is not None else ''}")
-        return
-    if report.ok:
-        if not quiet:
-            n = len(report.signatures)
-            print(f"{name}: OK ({n} signature{'s' if n != 1 else ''})")
-        return
-    if report.error:
-        print(f"{name}: FAILED: {report.error}")
-    for sig in report.signatures:
-        if sig.status is not None and not sig.status.ok:
-            print(
-                f"{name}: FAILED: signature #{sig.number} {sig.uid} ({sig.location}): {sig.message}"
+class TextOutput:
+    """One line per file (failing signatures: one line each)."""
+
+    def __init__(self, stream: IO[str], *, quiet: bool) -> None:
+        self.stream = stream
+        self.quiet = quiet
+
+    def start(self) -> None:
+        """Nothing before the first file."""
+
+    def file(self, result: FileResult, rec: dict[str, Any], failed: bool) -> None:
+        """Print the lines of one file."""
+        name, status, report = one_line(result.path), result.status, result.report
+        if report is None or not report.signatures:
+            if failed or not self.quiet:
+                if status is Status.UNSIGNED and not failed:
+                    self.stream.write(f"{name}: OK (0 signatures)\n")
+                else:
+                    self.stream.write(f"{name}: {_label(status)}: {result.reason}\n")
+            return
+        if status not in FAILED:
+            if not self.quiet:
+                n = len(report.signatures)
+                self.stream.write(f"{name}: OK ({n} signature{'s' if n != 1 else ''})\n")
+            return
+        if report.error:
+            self.stream.write(f"{name}: {_label(status)}: {one_line(report.error)}\n")
+        for sig in report.signatures:
+            if sig.status is not None and sig.status.ok:
+                continue
+            self.stream.write(
+                f"{name}: {_label(signature_status(sig))}: signature #{sig.number} {sig.uid} "
+                f"({sig.location}): {one_line(sig.message)}\n"
             )
+
+    def end(self, tally: Tally, *, interrupted: bool, code: int) -> None:
+        """Flush."""
+        self.stream.flush()
+
+
+class JsonOutput:
+    """A JSON document, written as the files complete: ``{"files": [records...], "summary":
+    {...}, "interrupted": bool, "exit_code": N}``; each record as in the journal, each
+    signature with its ``signed_tags``."""
+
+    def __init__(self, stream: IO[str], *, require_signature: bool, strict: bool) -> None:
+        self.stream = stream
+        self.require_signature = require_signature
+        self.strict = strict
+        self.first = True
+
+    def start(self) -> None:
+        """Open the document."""
+        self.stream.write('{"files": [')
+
+    def file(self, result: FileResult, rec: dict[str, Any], failed: bool) -> None:
+        """Write one record."""
+        entry = record(
+            result, require_signature=self.require_signature, strict=self.strict, signed_tags=True
+        )
+        entry["checked_at"] = rec["checked_at"]
+        self.stream.write(("\n" if self.first else ",\n") + json.dumps(entry, ensure_ascii=False))
+        self.first = False
+
+    def end(self, tally: Tally, *, interrupted: bool, code: int) -> None:
+        """Close the document."""
+        summary = json.dumps(tally.as_dict())
+        self.stream.write(
+            f'\n],\n"summary": {summary},\n"interrupted": {json.dumps(interrupted)},\n'
+            f'"exit_code": {code}}}\n'
+        )
+        self.stream.flush()
+
+
+# -- the run -----------------------------------------------------------------------------------
+
+
+def _error(message: str, code: int) -> int:
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    return code
+
+
+def _open_list(name: str) -> IO[bytes]:
+    return sys.stdin.buffer if name == "-" else open(name, "rb")
+
+
+def _inputs(args: argparse.Namespace, walk: Walk, listed: IO[bytes] | None) -> Iterator[Found]:
+    if listed is None:
+        return iter(walk)
+    return chain(walk, read_file_list(cast(BinaryIO, listed), null=args.null))
+
+
+def _total(args: argparse.Namespace, like: Walk) -> BackgroundCount | int | None:
+    """The number of files, known at once or counted in the background; None for stdin."""
+    if args.files_from == "-":
+        return None
+    if not args.files_from and not any(os.path.isdir(p) for p in args.paths):
+        return len(args.paths)
+    walk = Walk(
+        args.paths, follow_symlinks=like.follow_symlinks, filters=like.filters, ignore=like.ignore
+    )
+
+    def everything() -> Iterator[Found]:
+        yield from walk
+        if args.files_from:
+            with open(args.files_from, "rb") as stream:
+                yield from read_file_list(stream, null=args.null)
+
+    return BackgroundCount(everything())
 
 
 def run(args: argparse.Namespace) -> int:
-    """Verify the files; the exit code is the highest of the files' exit codes.
+    """Verify; the exit code is the run's (:class:`~dicomsign.archive.status.RunExit`).
 
     A trust or CRL file that cannot be loaded stops the run before any file is verified,
     with one line on stderr naming the file and the reason, and exit code 20.
     """
+    parser: argparse.ArgumentParser = args.parser
+    if not args.paths and not args.files_from:
+        parser.error("give at least one PATH, or --files-from")
+    if args.resume and not args.journal:
+        parser.error("--resume needs --journal (the journal to resume)")
+    if args.null and not args.files_from:
+        parser.error("--null needs --files-from")
+    if args.report_format and not args.report:
+        parser.error("--report-format needs --report")
+    report_format = None
+    if args.report:
+        report_format = args.report_format or format_for(args.report)
+        if report_format is None:
+            parser.error(
+                f"cannot tell the format of --report {args.report!r} by its extension: "
+                "give --report-format"
+            )
     try:
         verifier = Verifier(
             trusted=args.trusted,
@@ -121,17 +316,165 @@ def run(args: argparse.Namespace) -> int:
         )
     except TrustFileError as exc:
         # A configuration error: nothing is verified with incomplete trust material.
-        print(f"dicomsign verify: error: {exc.message}", file=sys.stderr)
-        return int(exc.exit_code)
-    worst = 0
-    entries: list[dict[str, Any]] = []
-    for result in verifier.verify_all(args.files):
-        worst = max(worst, result.exit_code)
-        if args.json:
-            entries.append(_entry(result))
+        return _error(exc.message, int(exc.exit_code))
+    resumed, unchanged = Seen(), Seen()
+    try:
+        if args.resume and os.path.exists(args.journal):
+            resumed.add_journals([args.journal])
+        unchanged.add_journals(args.changed_since)
+    except JournalError as exc:
+        return _error(exc.message, int(exc.exit_code))
+    listed: IO[bytes] | None = None
+    if args.files_from:
+        try:
+            listed = _open_list(args.files_from)
+        except OSError as exc:
+            why = os_reason(exc, args.files_from)
+            return _error(f"--files-from '{args.files_from}' cannot be read: {why}", 20)
+    journal_path = args.journal
+    temporary = None
+    if journal_path is None and args.report:
+        handle, temporary = tempfile.mkstemp(prefix="dicomsign-", suffix=".jsonl")
+        os.close(handle)
+        journal_path = temporary
+    try:
+        journal = JournalWriter(journal_path) if journal_path else None
+    except JournalError as exc:
+        return _error(exc.message, int(exc.exit_code))
+    try:
+        return _verify(args, verifier, (resumed, unchanged), listed, journal, report_format)
+    finally:
+        if journal is not None:
+            journal.close()
+        if listed is not None and listed is not sys.stdin.buffer:
+            listed.close()
+        if temporary is not None:
+            os.unlink(temporary)
+
+
+def _verify(
+    args: argparse.Namespace,
+    verifier: Verifier,
+    seen: tuple[Seen, Seen],
+    listed: IO[bytes] | None,
+    journal: JournalWriter | None,
+    report_format: str | None,
+) -> int:
+    options: dict[str, Any] = {"require_signature": args.require_signature, "strict": args.strict}
+    filters = Filters(tuple(args.include), tuple(args.exclude))
+    walk = Walk(
+        args.paths,
+        follow_symlinks=args.follow_symlinks,
+        filters=filters,
+        ignore=[journal.identity] if journal is not None else [],
+    )
+    tally = Tally(**options)
+    progress = None
+    if not (args.quiet or args.no_progress) and sys.stderr.isatty():
+        total = _total(args, walk)
+        if isinstance(total, BackgroundCount):
+            counter = total
+            progress = ProgressBar(sys.stderr, tally, total=lambda: counter.total)
         else:
-            _print_text(result, quiet=args.quiet)
+            known = total
+            progress = ProgressBar(sys.stderr, tally, total=lambda: known)
+    shared_terminal = progress is not None and sys.stdout.isatty()
+    output: TextOutput | JsonOutput
     if args.json:
-        json.dump({"files": entries, "exit_code": worst}, sys.stdout, indent=2)
-        sys.stdout.write("\n")
-    return worst
+        output = JsonOutput(sys.stdout, **options)
+    else:
+        output = TextOutput(sys.stdout, quiet=args.quiet)
+
+    resumed, unchanged = seen
+
+    def skip(path: str) -> bool:
+        # A file of the interrupted run counts in this one; one unchanged since another run
+        # (--changed-since) does not.
+        recorded = resumed.lookup(path)
+        if recorded is None and not unchanged.unchanged(path):
+            return False
+        tally.skip(recorded)
+        if progress is not None:
+            progress.update()
+        return True
+
+    interrupted = False
+    output.start()
+    try:
+        results = judge(
+            _inputs(args, walk, listed),
+            verifier,
+            jobs=args.jobs,
+            skip=skip if len(resumed) or len(unchanged) else None,
+        )
+        for result in results:
+            rec = record(result, **options)
+            if journal is not None:
+                journal.write(rec)
+            failed = tally.add(result)
+            if shared_terminal and progress is not None:
+                progress.clear()
+            output.file(result, rec, failed)
+            if progress is not None:
+                if shared_terminal:
+                    sys.stdout.flush()
+                progress.update()
+    except KeyboardInterrupt:
+        interrupted = True
+    except JournalError as exc:
+        if progress is not None:
+            progress.clear()
+        return _error(exc.message, int(exc.exit_code))
+    tally.stop()
+    if progress is not None:
+        progress.clear()
+    code = int(RunExit.INTERRUPTED if interrupted else run_exit(tally, args))
+    output.end(tally, interrupted=interrupted, code=code)
+    notes = []
+    if walk.symlinks_skipped:
+        notes.append(
+            f"{walk.symlinks_skipped:,} symbolic link{'s' if walk.symlinks_skipped != 1 else ''}"
+            " in the trees not followed (--follow-symlinks follows them)"
+        )
+    damaged = resumed.damaged + unchanged.damaged
+    if damaged:
+        notes.append(f"{damaged} damaged journal line{'s' if damaged != 1 else ''} ignored")
+    if journal is not None and args.journal:
+        n = journal.written
+        notes.append(f"journal: {args.journal} ({n:,} record{'s' if n != 1 else ''} written)")
+    if interrupted:
+        notes.append(
+            "run the same command with --resume to go on"
+            if args.journal
+            else "nothing was journaled (--journal FILE makes a run resumable)"
+        )
+    if interrupted or not args.quiet:
+        for line in tally.summary(interrupted=interrupted, notes=notes):
+            print(line, file=sys.stderr)
+    if report_format is not None and journal is not None and not interrupted:
+        failure = _write_report(args.report, report_format, journal.path)
+        if failure is not None:
+            return failure
+    return code
+
+
+def run_exit(tally: Tally, args: argparse.Namespace) -> RunExit:
+    """The exit code of a finished run."""
+    return run_exit_code(
+        tally.outcome, require_signature=args.require_signature, strict=args.strict
+    )
+
+
+def _write_report(target: str, fmt: str, journal: str) -> int | None:
+    try:
+        records = load([journal])
+        with open(target, "w", encoding="utf-8", newline="") as out:
+            render(records, fmt, out)
+    except JournalError as exc:
+        return _error(exc.message, int(exc.exit_code))
+    except OSError as exc:
+        why = os_reason(exc, target)
+        return _error(
+            f"report '{target}' cannot be written: {why}", ExitCode.CANNOT_WRITE_OUTPUT_FILE
+        )
+    return None

@@ -1,0 +1,133 @@
+"""From PATHs to results: the walk, the files to skip, the engine; and :func:`verify_many`."""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING
+
+from ..exceptions import InputFileError
+from .engine import verify_stream
+from .journal import Seen
+from .verifier import FileResult, Verifier
+from .walk import Filters, Found, Walk
+
+if TYPE_CHECKING:
+    from ..pki.store import CertificateSource, CrlSource
+
+__all__ = ["judge", "verify_many"]
+
+PathArgument = str | bytes | os.PathLike[str] | os.PathLike[bytes]
+
+
+def judge(
+    found: Iterable[Found],
+    verifier: Verifier,
+    *,
+    jobs: int | None = None,
+    skip: Callable[[str], bool] | None = None,
+) -> Iterator[FileResult]:
+    """Verify what the walk found, one result per path as it completes.
+
+    A path where the walk itself failed (a directory that cannot be listed, a loop) becomes an
+    ``unreadable`` result without going to the engine; a path for which ``skip`` is true
+    (already in the journal) is left out.
+    """
+    problems: deque[FileResult] = deque()
+
+    def paths() -> Iterator[str]:
+        for item in found:
+            if item.problem is not None:
+                problems.append(FileResult(item.path, error=InputFileError(item.problem)))
+            elif skip is None or not skip(item.path):
+                yield item.path
+
+    for result in verify_stream(paths(), verifier, jobs=jobs):
+        while problems:
+            yield problems.popleft()
+        yield result
+    while problems:
+        yield problems.popleft()
+
+
+def _paths(paths: PathArgument | Iterable[PathArgument]) -> Iterator[str]:
+    if isinstance(paths, (str, bytes, os.PathLike)):
+        yield os.fsdecode(paths)
+        return
+    for path in paths:
+        yield os.fsdecode(path)
+
+
+def _globs(globs: str | Iterable[str]) -> tuple[str, ...]:
+    return (globs,) if isinstance(globs, str) else tuple(globs)
+
+
+def verify_many(
+    paths: PathArgument | Iterable[PathArgument],
+    *,
+    trusted: CertificateSource | Iterable[CertificateSource] | None = None,
+    untrusted: CertificateSource | Iterable[CertificateSource] | None = None,
+    crls: CrlSource | Iterable[CrlSource] | None = None,
+    jobs: int | None = None,
+    require_signature: bool = False,
+    old_format: bool = False,
+    follow_symlinks: bool = False,
+    include: str | Iterable[str] = (),
+    exclude: str | Iterable[str] = (),
+    changed_since: PathArgument | Iterable[PathArgument] | None = None,
+) -> Iterator[FileResult]:
+    """Verify files and directory trees in parallel; yield each file's result as it completes.
+
+    Parameters
+    ----------
+    paths : path or iterable of paths
+        Files, and directories walked recursively (streaming: an iterable is consumed as the
+        verification goes). Bytes and undecodable names are accepted.
+    trusted, untrusted, crls
+        As for :func:`dicomsign.verify`: one path or object, or an iterable of them; loaded
+        once for the whole run.
+    jobs : int, optional
+        Files verified at once (default: every core).
+    require_signature : bool
+        A file without signatures fails (its DCMTK exit code is 100; its word stays
+        ``unsigned``).
+    old_format : bool
+        DCMTK's pre-3.5.4 format for encapsulated pixel data.
+    follow_symlinks, include, exclude
+        The walk's rules (see :mod:`dicomsign.archive.walk`).
+    changed_since : journal path or paths, optional
+        Leave out files with a record of the same path, size and mtime_ns in these journals.
+
+    Returns
+    -------
+    iterator of FileResult
+        In the order the files complete; ``result.status`` is the word (``verified``,
+        ``unsigned``, ``signature-invalid``, ``certificate-untrusted``,
+        ``certificate-expired``, ``certificate-revoked``, ``not-dicom``, ``unreadable``...).
+
+    Raises
+    ------
+    TrustFileError
+        At once (before anything is verified) when a trust or CRL file cannot be loaded.
+    JournalError
+        At once, when a ``changed_since`` journal cannot be read.
+    """
+    verifier = Verifier(
+        trusted=trusted,
+        untrusted=untrusted,
+        crls=crls,
+        policy="require" if require_signature else "if-present",
+        old_format=old_format,
+    )
+    skip = None
+    if changed_since is not None:
+        seen = Seen()
+        seen.add_journals(_paths(changed_since))
+        skip = seen.unchanged
+    walk = Walk(
+        _paths(paths),
+        follow_symlinks=follow_symlinks,
+        filters=Filters(_globs(include), _globs(exclude)),
+    )
+    return judge(walk, verifier, jobs=jobs, skip=skip)
