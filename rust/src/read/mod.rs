@@ -360,6 +360,19 @@ impl Reader<'_> {
         self.log.push((LogLevel::Error, text));
     }
 
+    /// DCMTK's `insert` of an element just read: a second one with the same tag is dropped,
+    /// with its warning. True when `t` is already among `elements`.
+    fn twice(&mut self, elements: &[Element], t: u32) -> bool {
+        let twice = elements.iter().any(|x| x.tag == t);
+        if twice {
+            self.warn(format!(
+                "DcmItem: Element {} found twice in one data set or item, ignoring second entry",
+                tag::format(t)
+            ));
+        }
+        twice
+    }
+
     fn creator(&self, ctx: &Context, t: u32) -> Option<String> {
         if !tag::is_private(t) || tag::element(t) < 0x1000 {
             return None;
@@ -536,13 +549,7 @@ impl Reader<'_> {
                 };
                 let (element, s) = self.sub_element(&h, syn, &mut ctx, depth)?;
                 if let Some(element) = element {
-                    if elements.iter().any(|x| x.tag == h.tag) {
-                        self.warn(format!(
-                            "DcmItem: Element {} found twice in one data set or item, ignoring \
-                             second entry",
-                            tag::format(h.tag)
-                        ));
-                    } else {
+                    if !self.twice(&elements, h.tag) {
                         if ctx.last_tag.is_some_and(|last| h.tag < last) {
                             self.warn(format!(
                                 "DcmItem: Dataset not in ascending tag order, at element {}",
@@ -967,13 +974,7 @@ impl Reader<'_> {
             };
             let (element, s) = self.sub_element(&h, syn, &mut ctx, 0)?;
             if let Some(e) = element {
-                if elements.iter().any(|x| x.tag == e.tag) {
-                    self.warn(format!(
-                        "DcmItem: Element {} found twice in one data set or item, ignoring \
-                         second entry",
-                        tag::format(e.tag)
-                    ));
-                } else {
+                if !self.twice(&elements, e.tag) {
                     elements.push(e);
                 }
             }
