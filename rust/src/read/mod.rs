@@ -413,11 +413,9 @@ impl Reader<'_> {
         let e = u32::from(self.u16_at(syn.little)?);
         let t = (g << 16) | e;
         let no_vr = is_delimiter_or_item(t);
-        let mut read = 4u64;
         let (vr, long) = if syn.explicit && !no_vr {
             let code = self.cur.take(2)?;
             let code = [code[0], code[1]];
-            read += 2;
             match Vr::from_bytes(code) {
                 Some(vr) => (vr, vr.has_long_length()),
                 None => {
@@ -468,7 +466,6 @@ impl Reader<'_> {
         } else {
             u32::from(self.cur.u16()?)
         };
-        let _ = read;
         if syn.explicit && !no_vr {
             let width = value_width(vr);
             if width > 1 && len % width != 0 {
