@@ -106,3 +106,24 @@ def archive(
         "crls": [pki.crl],
     }
     return Archive(root, trust, expected)
+
+
+@pytest.fixture(scope="session")
+def large_signed(pki: PKI, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A signed file with 96 MiB of pixel data, all of it signed: verifying it hashes it all
+    (a good part of a second), while the small files of ``archive`` take milliseconds."""
+    from corpus import element, file_meta
+
+    base = tmp_path_factory.mktemp("large-signed")
+    sop_class, sop_instance = "1.2.840.10008.5.1.4.1.1.7", "1.2.826.0.1.3680043.10.1.96"
+    body = b"".join(
+        [
+            element(0x0008, 0x0016, "UI", sop_class.encode() + b"\0"),
+            element(0x0008, 0x0018, "UI", sop_instance.encode()),
+            element(0x0010, 0x0010, "PN", b"Large^File"),
+            element(0x7FE0, 0x0010, "OW", bytes(range(256)) * (96 << 12)),
+        ]
+    )
+    source = base / "unsigned.dcm"
+    source.write_bytes(file_meta(sop_class, sop_instance, "1.2.840.10008.1.2.1") + body)
+    return _sign(pki, "rsa2048", source, base / "large.dcm")

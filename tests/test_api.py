@@ -383,7 +383,7 @@ def test_hasher_matches_hashlib() -> None:
         _core.Hasher("SHA3")
 
 
-def test_check_file_releases_the_gil_and_agrees_with_documents(
+def test_the_archive_engine_releases_the_gil_and_agrees_with_documents(
     signer: dicomsign.SoftwareSigner, dicom_corpus: dict[str, Path], tmp_path: Path
 ) -> None:
     import concurrent.futures
@@ -397,9 +397,25 @@ def test_check_file_releases_the_gil_and_agrees_with_documents(
         dicomsign.sign(dicom_corpus[name], signer, output=out)
         paths.append(str(out))
     ensure_dictionary()
+    engine = _core.ArchiveEngine()
     with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
-        results = list(pool.map(_core.check_file, paths * 4))
-    for path, checks in zip(paths * 4, results, strict=True):
+        found = list(pool.map(engine.check, paths * 4))
+    pooled = _core.ArchiveEngine(jobs=3)
+    pooled.submit(paths * 4)
+    taken: list[_core.FileCheck] = []
+    while pooled.pending:
+        taken.extend(pooled.take(10.0))
+    pooled.close()
+    assert sorted(c.path for c in taken) == sorted(paths * 4)
+    taken.sort(key=lambda c: c.path)
+    found.sort(key=lambda c: c.path)
+    for path, check, other in zip(sorted(paths * 4), found, taken, strict=True):
+        assert check.path == other.path == path and check.size == Path(path).stat().st_size
+        assert check.problem is None and check.error is None and check.dicm
+        assert not check.surely_valid  # no anchors: never sure of a chain
+        checks = check.checks
+        assert checks is not None and other.checks is not None
+        assert [c.digest for c in other.checks.checks] == [c.digest for c in checks.checks]
         expected = _core.Document.open(path).check_signatures().checks
         assert checks.skipped == [] and len(checks.checks) == 1
         check = checks.checks[0]

@@ -4,8 +4,10 @@ file types that are never opened, files that are not DICOM, and the run's exit c
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -13,7 +15,7 @@ import pytest
 import dicomsign
 from conftest_archive import Archive
 from dicomsign.archive import FileResult, Verifier
-from dicomsign.archive import verifier as verifier_module
+from dicomsign.archive.progress import Tally
 from dicomsign.archive.status import (
     REPORT_ORDER,
     SIGNATURE_ORDER,
@@ -152,21 +154,31 @@ def test_files_that_are_not_regular_are_never_opened(tmp_path: Path) -> None:
 
 
 def test_a_file_that_changes_while_it_is_verified_is_unreadable(
-    archive: Archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    archive: Archive, large_signed: Path, tmp_path: Path
 ) -> None:
-    """The engine reads the file; a writer appends to it before the verdict is given."""
-    path = tmp_path / "growing.dcm"
-    path.write_bytes((archive.root / "study1/series1/rsa.dcm").read_bytes())
-    real = verifier_module._core.check_file
+    """Another process keeps touching a large file (read in chunks, so the read takes a
+    while) while it is verified: the file changed, its verdict belongs to neither version.
+    The engine's own test (rust/src/archive.rs) appends to a file at a fixed point of the
+    read."""
+    path = tmp_path / "touched.dcm"
+    shutil.copy(large_signed, path)
+    stop = threading.Event()
 
-    def check_then_append(name: str, **options: object) -> object:
-        checks = real(name, **options)  # type: ignore[arg-type]
-        with open(name, "ab") as file:
-            file.write(b"\0\0")
-        return checks
+    def touch() -> None:
+        # New modification times only: the bytes stay readable, the metadata moves.
+        moment = path.stat().st_mtime_ns
+        while not stop.is_set():
+            moment += 1_000_000
+            os.utime(path, ns=(moment, moment))
+            time.sleep(0.001)
 
-    monkeypatch.setattr(verifier_module._core, "check_file", check_then_append)
-    result = Verifier(**archive.trust).verify(path)  # type: ignore[arg-type]
+    writer = threading.Thread(target=touch)
+    writer.start()
+    try:
+        result = Verifier(**archive.trust).verify(path)  # type: ignore[arg-type]
+    finally:
+        stop.set()
+        writer.join()
     assert result.status == "unreadable"
     assert result.reason == f"the file changed while it was verified: reading file: {path}"
     assert result.size is None and result.mtime_ns is None
@@ -209,3 +221,24 @@ def test_one_line() -> None:
     assert one_line("plain, näive ✓") == "plain, näive ✓"
     assert one_line("two\nlines\ttab") == "two\\nlines\\ttab"
     assert one_line(os.fsdecode(b"caf\xe9.dcm")) == "caf\\xe9.dcm"
+
+
+def test_the_rust_engine_decides_alone_when_it_is_sure(archive: Archive) -> None:
+    """With certificate files only (no CRL), valid files never reach the Python chain
+    emulation; failures, and every file under a CRL, do, and are counted."""
+    files = {word: archive.root / path for path, word in archive.expected.items()}
+    quick = Verifier(trusted=archive.trust["trusted"], untrusted=archive.trust["untrusted"])
+    assert quick.anchors is not None
+    verified = quick.verify(files["verified"])
+    assert (verified.status, verified.fallback) == ("verified", False)
+    untrusted = quick.verify(files["certificate-untrusted"])
+    assert (untrusted.status, untrusted.fallback) == ("certificate-untrusted", True)
+    assert quick.verify(files["unsigned"]).fallback is False
+    with_crl = Verifier(**archive.trust)  # type: ignore[arg-type]
+    assert with_crl.anchors is None
+    assert with_crl.verify(files["verified"]).fallback is True
+    tally = Tally()
+    for word in ("verified", "certificate-untrusted", "unsigned"):
+        tally.add(quick.verify(files[word]))
+    assert tally.fallbacks == 1
+    assert "  1 file judged by the complete DCMTK emulation in Python" in "\n".join(tally.summary())

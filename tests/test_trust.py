@@ -584,6 +584,20 @@ def test_programmatic_store(pki: PKI) -> None:
     assert store.verify_chain(pki.rsa2048.certificate) is None
 
 
+def test_chains_are_judged_again_when_the_store_or_the_time_changes(pki: PKI) -> None:
+    """Each distinct chain is judged once per validation time and store content."""
+    store = TrustStore()
+    leaf = pki.rsa2048.certificate
+    assert store.verify_chain(leaf) == "unable to get local issuer certificate"
+    store.add_trusted_certificate(pki.root.certificate)
+    assert store.verify_chain(leaf) == "unable to get local issuer certificate"
+    store.add_untrusted_certificate(pki.intermediate.certificate)
+    assert store.verify_chain(leaf) is None
+    assert store.verify(leaf) is store.verify(leaf)  # the same answer, not a new judgement
+    assert store.verify_chain(leaf, utcnow() + 40 * 365 * DAY) == "certificate has expired"
+    assert store.verify_chain(leaf) is None
+
+
 # ------------------------------------------------------------------------------------------
 # Warnings for files that cannot be loaded, compared with dcmsign
 

@@ -4,6 +4,7 @@ from collections.abc import Callable, Sequence
 from os import PathLike
 from typing import TypeAlias, final
 
+from .exceptions import DicomFormatError
 from .vocabulary import (
     KeyType,
     MacAlgorithm,
@@ -19,8 +20,10 @@ __all__ = [
     "IMPLEMENTATION_CLASS_UID",
     "IMPLEMENTATION_VERSION_NAME",
     "ITEM_TAG",
+    "ArchiveEngine",
     "Certificate",
     "Document",
+    "FileCheck",
     "Hasher",
     "PemBlock",
     "PrivateKey",
@@ -30,7 +33,6 @@ __all__ = [
     "SignatureChecks",
     "TrustAnchors",
     "__version__",
-    "check_file",
     "dcmtk_keyword_tag",
     "dictionary_loaded",
     "digest_size",
@@ -234,15 +236,6 @@ class Document:
         rule: ValueRule = ...,
     ) -> bytes: ...
 
-def check_file(
-    path: StrPath,
-    /,
-    *,
-    mode: ReadMode = ...,
-    transfer_syntax: ReadTransferSyntax = ...,
-    convert_un: bool = False,
-    old_format: bool = False,
-) -> SignatureChecks: ...
 def new_uid() -> str: ...
 def is_signable_tag(tag: int) -> bool: ...
 
@@ -297,6 +290,38 @@ class TrustAnchors:
     def __new__(
         cls, trusted: Sequence[StrPath], untrusted: Sequence[StrPath], *, der: bool = False
     ) -> TrustAnchors: ...
+
+@final
+class FileCheck:
+    @property
+    def path(self) -> str: ...
+    @property
+    def size(self) -> int | None: ...
+    @property
+    def mtime_ns(self) -> int | None: ...
+    @property
+    def problem(self) -> str | None: ...
+    @property
+    def error(self) -> DicomFormatError | None: ...
+    @property
+    def dicm(self) -> bool: ...
+    @property
+    def checks(self) -> SignatureChecks | None: ...
+    @property
+    def surely_valid(self) -> bool: ...
+
+@final
+class ArchiveEngine:
+    def __new__(
+        cls, anchors: TrustAnchors | None = None, *, jobs: int = 1, old_format: bool = False
+    ) -> ArchiveEngine: ...
+    def check(self, path: str) -> FileCheck: ...
+    def submit(self, paths: Sequence[str]) -> None: ...
+    def take(self, timeout: float = 1.0) -> list[FileCheck]: ...
+    @property
+    def pending(self) -> int: ...
+    def cancel(self) -> None: ...
+    def close(self) -> None: ...
 
 @final
 class PemBlock:

@@ -8,6 +8,7 @@ timestamp policy (:mod:`dicomsign.tsp`), and the final policy decision (§6.5).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -79,13 +80,15 @@ class Verification:
     checks: tuple[Check, ...]
 
 
-def _x509(der: bytes | None) -> x509.Certificate | None:
-    if der is None:
-        return None
+@functools.lru_cache(maxsize=256)
+def _certificate(der: bytes) -> tuple[x509.Certificate, str] | None:
+    """The certificate and its subject in DCMTK's one-line form; the few signers of an
+    archive are parsed and named once, not once per file."""
     try:
-        return x509.load_der_x509_certificate(der)
+        cert = x509.load_der_x509_certificate(der)
     except ValueError:
         return None
+    return cert, name_oneline(cert.subject)
 
 
 def _check_one(
@@ -96,7 +99,9 @@ def _check_one(
     chains_trusted: bool,
 ) -> Check:
     sig = verdict.signature
-    cert = _x509(verdict.certificate)
+    der = verdict.certificate
+    known = _certificate(der) if der is not None else None
+    cert, signer = known if known is not None else (None, None)
     status = _STATUS.get(verdict.outcome, SignatureStatus.CORRUPTED)
     message = result = verdict.message
     timestamp: tuple[str, str] | None = None
@@ -128,7 +133,7 @@ def _check_one(
         signed_tags=tuple(sig.tags or ()),
         datetime=sig.datetime,
         purpose=sig.purpose,
-        signer=name_oneline(cert.subject) if cert is not None else None,
+        signer=signer,
         certificate=cert,
         status=status,
         message=message,

@@ -11,9 +11,11 @@
 //! | [`write`] | the model back into a DICOM file |
 //! | [`signatures`] | finding, judging, creating and removing signatures |
 //! | [`pki`] | DER and PEM, certificates, signature checks, private keys |
+//! | [`archive`] | many files judged on a thread pool, each read and judged in one call |
 //!
 //! The Python bindings live in `py` (feature `python`); everything else is free of pyo3.
 
+pub mod archive;
 pub mod error;
 pub mod mac;
 pub mod model;

@@ -1,15 +1,18 @@
-"""The engine: many files verified in parallel. THE seam for the Rust engine.
+"""The engine: many files verified in parallel, in Rust.
 
 Everything above this module (the walk, resume, the journal, progress, reports, the command
-line and :func:`~dicomsign.archive.verify_many`) talks to the engine through one function,
-:func:`verify_stream`. Today it runs :meth:`Verifier.verify` on a thread pool (the engine's
-``check_file`` releases the GIL while it reads and hashes); the Rust engine replaces the body
-of :func:`verify_stream` and nothing else.
+line, :func:`~dicomsign.archive.verify_many` and the Dask batches) talks to the engine through
+one function, :func:`verify_stream`. Its files are judged by the Rust engine
+(``_core.ArchiveEngine``, :meth:`Verifier.engine`) on a pool of ``jobs`` threads with the GIL
+released: examined, read (small files at once, large ones streamed) and judged, each distinct
+certificate chain judged once per validation time. Python only turns each engine record into a
+:class:`FileResult` (:meth:`Verifier.result`), and runs the complete DCMTK emulation for the
+files the engine is not sure of.
 
 The contract of :func:`verify_stream`, which any engine keeps:
 
-1. ``paths`` is pulled lazily, never more than ``window`` (default ``2 * jobs``) paths ahead of
-   the results handed out: memory is bounded by ``jobs``, not by the number of files.
+1. ``paths`` is pulled lazily, never more than ``window`` paths ahead of the results handed
+   out: memory is bounded by ``jobs``, not by the number of files.
 2. Exactly one :class:`FileResult` per path, in the order they complete; ``FileResult`` means
    what :meth:`Verifier.verify` gives for the path (its status, reason, DCMTK exit code, size
    and mtime_ns, the report with every signature), with the verifier's trust and policy.
@@ -24,11 +27,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from itertools import islice
 
 from .verifier import FileResult, Verifier
 
 __all__ = ["default_jobs", "verify_stream"]
+
+#: Paths queued per thread ahead of the results (``window`` default): enough that no thread
+#: waits for the next path while the caller writes results, few enough to stay small.
+AHEAD = 64
 
 
 def default_jobs() -> int:
@@ -46,7 +53,8 @@ def verify_stream(
     jobs: int | None = None,
     window: int | None = None,
 ) -> Iterator[FileResult]:
-    """Verify ``paths`` on ``jobs`` threads; yield each result as it completes.
+    """Verify ``paths`` on ``jobs`` threads of the Rust engine; yield each result as it
+    completes.
 
     Parameters
     ----------
@@ -58,7 +66,7 @@ def verify_stream(
         Files verified at once (default: :func:`default_jobs`); 1 verifies in order, in the
         calling thread.
     window : int, optional
-        Paths taken from ``paths`` and not yet handed out, at most (default ``2 * jobs``).
+        Paths taken from ``paths`` and not yet handed out, at most (default ``AHEAD * jobs``).
     """
     workers = default_jobs() if jobs is None else jobs
     if workers < 1:
@@ -67,23 +75,30 @@ def verify_stream(
         for name in paths:
             yield verifier.verify(name)
         return
-    limit = max(window or 2 * workers, workers)
+    limit = max(window or AHEAD * workers, workers)
     source = iter(paths)
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dicomsign-verify")
-    pending: set[Future[FileResult]] = set()
+    engine = verifier.engine(workers)
     exhausted = False
+
+    def top_up(waiting: int) -> None:
+        # Paths taken and not handed out: those in the engine and ``waiting`` results.
+        nonlocal exhausted
+        room = limit - engine.pending - waiting
+        if exhausted or room <= 0:
+            return
+        batch = list(islice(source, room))
+        exhausted = len(batch) < room
+        if batch:
+            engine.submit(batch)
+
     try:
-        while True:
-            while not exhausted and len(pending) < limit:
-                path: str | None = next(source, None)
-                if path is None:
-                    exhausted = True
-                else:
-                    pending.add(pool.submit(verifier.verify, path))
-            if not pending:
-                return
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                yield future.result()
+        top_up(0)
+        while engine.pending:
+            done = engine.take(1.0)
+            for n, check in enumerate(done, 1):
+                yield verifier.result(check)
+                top_up(len(done) - n)
+            top_up(0)
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        # The engine counts what is in flight: an interruption anywhere here loses no count.
+        engine.close()

@@ -47,6 +47,9 @@ class Tally:
         self.files = 0
         self.bytes = 0
         self.failures = 0
+        #: Files whose signatures the complete DCMTK emulation in Python judged (the Rust
+        #: engine was not sure of them: a failure, an unusual chain, CRLs).
+        self.fallbacks = 0
         self.skipped = 0
         #: Files left out because a journal (``--resume``) has them, by their recorded word.
         self.recorded: Counter[str] = Counter()
@@ -65,6 +68,7 @@ class Tally:
             self.bytes += result.size  # the files that were read
         failed = is_failure(status, require_signature=self.require_signature, strict=self.strict)
         self.failures += failed
+        self.fallbacks += result.fallback
         return failed
 
     def skip(self, recorded: tuple[str, bool] | None = None) -> None:
@@ -97,6 +101,7 @@ class Tally:
             "bytes": self.bytes,
             "seconds": round(self.elapsed, 3),
             "failures": self.failures,
+            "fallbacks": self.fallbacks,
             "skipped": self.skipped,
             "recorded": {str(s): self.recorded[s] for s in REPORT_ORDER if self.recorded[s]},
             "statuses": {str(s): self.counts[s] for s in REPORT_ORDER if self.counts[s]},
@@ -116,6 +121,12 @@ class Tally:
         ]
         words = [f"{self.counts[s]:,} {s}" for s in REPORT_ORDER if self.counts[s]]
         lines.append("  " + (", ".join(words) if words else "no files"))
+        if self.fallbacks:
+            plural = "s" if self.fallbacks != 1 else ""
+            lines.append(
+                f"  {self.fallbacks:,} file{plural} judged by the complete DCMTK emulation in"
+                " Python (the rest by the Rust engine alone)"
+            )
         if self.skipped:
             line = f"  {self.skipped:,} unchanged since the journal, not verified again"
             words = [f"{self.recorded[s]:,} {s}" for s in REPORT_ORDER if self.recorded[s]]

@@ -1,36 +1,27 @@
 """The verification of one file with trust loaded once per run: :class:`Verifier` and its
 :class:`FileResult`, the unit of work of every archive engine (:mod:`.engine`).
 
-Each file is read and judged by the engine in one call (``_core.check_file``, the GIL released
-throughout); when every signature is surely valid against the trusted and untrusted
-certificate files (``TrustAnchors``, loaded once), the file is verified without the Python
-chain emulation; otherwise the same verdicts go through :func:`dicomsign.verification.evaluate`
-with the run's :class:`~dicomsign.trust.TrustStore`. The outcome per file is DCMTK's.
-
-Before the engine reads a file, its type is checked (``stat``): a FIFO, a device or a socket is
-never opened (nothing hangs), a directory is not read. After the engine, the file is checked
-again: a file whose size or modification time changed meanwhile is ``unreadable`` ("changed
-while it was verified"), since the verdict may belong to neither version.
+The Rust engine (``_core.ArchiveEngine``) examines, reads and judges each file in one call with
+the GIL released: its type and metadata (a FIFO, a device or a socket is never opened, a
+directory is not read, a file that changed while it was read is ``unreadable``), the read, every
+signature's verdict, and the quick chain check against the trusted and untrusted certificate
+files (``TrustAnchors``, loaded once; each distinct chain judged once per validation time).
+When every signature is surely valid, the file is verified without the Python chain emulation;
+otherwise the same verdicts go through :func:`dicomsign.verification.evaluate` with the run's
+:class:`~dicomsign.trust.TrustStore` (the file "falls back", :attr:`FileResult.fallback`). The
+outcome per file is DCMTK's.
 """
 
 from __future__ import annotations
 
-import errno
 import os
-import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .. import _core
 from ..engine import ensure_dictionary
-from ..exceptions import (
-    DicomFormatError,
-    DicomSignError,
-    InputFileError,
-    NotDicomError,
-    os_reason,
-)
+from ..exceptions import DicomFormatError, DicomSignError, InputFileError, NotDicomError
 from ..exitcodes import ExitCode
 from ..results import VerificationReport
 from ..verification import evaluate
@@ -61,6 +52,10 @@ class FileResult:
     size, mtime_ns : int or None
         The file's size and modification time (``stat``, symbolic links followed) when it was
         verified; None when it could not be examined.
+    fallback : bool
+        The file's signatures were judged by the complete DCMTK emulation in Python (a chain
+        the engine's quick check was not sure of, a failed signature, CRLs); False when the
+        Rust engine decided alone.
     """
 
     path: str
@@ -68,6 +63,7 @@ class FileResult:
     error: DicomSignError | None = None
     size: int | None = None
     mtime_ns: int | None = None
+    fallback: bool = False
 
     @property
     def status(self) -> Status:
@@ -91,36 +87,9 @@ class FileResult:
         return int(self.error.exit_code if self.error is not None else ExitCode.NO_ERROR)
 
 
-_KINDS = (
-    (stat.S_ISFIFO, "a named pipe (FIFO)"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-    (stat.S_ISSOCK, "a socket"),
-)
-
-
-def _not_regular(mode: int) -> str:
-    if stat.S_ISDIR(mode):
-        return os.strerror(errno.EISDIR)
-    for test, kind in _KINDS:
-        if test(mode):
-            return f"not a regular file: {kind}"
-    return "not a regular file"
-
-
-def _has_dicm_prefix(name: str) -> bool:
-    try:
-        with open(name, "rb") as file:
-            return file.read(132)[128:] == b"DICM"
-    except OSError:
-        return False
-
-
-def _unreadable(name: str, why: str, st: os.stat_result | None = None) -> FileResult:
+def _unreadable(name: str, why: str, size: int | None, mtime_ns: int | None) -> FileResult:
     error = InputFileError(f"{why}: reading file: {name}")
-    if st is None:
-        return FileResult(name, error=error)
-    return FileResult(name, error=error, size=st.st_size, mtime_ns=st.st_mtime_ns)
+    return FileResult(name, error=error, size=size, mtime_ns=mtime_ns)
 
 
 class Verifier:
@@ -178,47 +147,48 @@ class Verifier:
         )
         self.policy = VerificationPolicy(policy)
         self.old_format = old_format
+        self._engine: _core.ArchiveEngine | None = None
+
+    def engine(self, jobs: int = 1) -> _core.ArchiveEngine:
+        """A Rust engine with this verifier's anchors and options, judging ``jobs`` files at
+        once (its ``submit``/``take``); turn its ``FileCheck`` records into results with
+        :meth:`result`."""
+        return _core.ArchiveEngine(self.anchors, jobs=jobs, old_format=self.old_format)
 
     def verify(self, path: str | os.PathLike[str]) -> FileResult:
         """Verify one file; every problem with the file is in the result, never raised."""
         name = os.fspath(path)
-        try:
-            before = os.stat(name)
-        except OSError as exc:
-            why = os_reason(exc, name)
-            if exc.errno == errno.ENOENT and os.path.islink(name):
-                why += " (a dangling symbolic link)"
-            return _unreadable(name, why)
-        if not stat.S_ISREG(before.st_mode):
-            # Never opened: a FIFO without a writer would block, a device may have effects.
-            return _unreadable(name, _not_regular(before.st_mode), before)
-        size, mtime_ns = before.st_size, before.st_mtime_ns
-        try:
-            checks = _core.check_file(name, old_format=self.old_format)
-        except DicomFormatError as exc:
-            if not _has_dicm_prefix(name):
+        if self._engine is None:
+            self._engine = self.engine()
+        return self.result(self._engine.check(name))
+
+    def result(self, check: _core.FileCheck) -> FileResult:
+        """The result of a file from what the engine found in it (:meth:`engine`)."""
+        name: str = check.path
+        size, mtime_ns = check.size, check.mtime_ns
+        if check.problem is not None:
+            return _unreadable(name, check.problem, size, mtime_ns)
+        if check.error is not None:
+            exc = check.error
+            if not check.dicm:
                 what = "file is empty" if size == 0 else f"not DICOM: {exc.message}"
                 error: DicomSignError = NotDicomError(f"{what}: reading file: {name}")
             else:
                 error = DicomFormatError(f"{exc.message}: reading file: {name}", exc.log, exc.kind)
             return FileResult(name, error=error, size=size, mtime_ns=mtime_ns)
-        except OSError as exc:
-            return _unreadable(name, os_reason(exc, name), before)
-        try:
-            after = os.stat(name)
-        except OSError as exc:
-            return _unreadable(name, f"{os_reason(exc, name)} after it was read", before)
-        if (after.st_size, after.st_mtime_ns, after.st_ino) != (size, mtime_ns, before.st_ino):
-            return _unreadable(name, "the file changed while it was verified")
-        surely_valid = self.anchors is not None and checks.surely_valid(self.anchors)
+        checks = check.checks
+        assert checks is not None  # read whole
         outcome = evaluate(
             checks.checks,
             trust=self.trust,
-            chains_trusted=surely_valid,
+            chains_trusted=check.surely_valid,
             policy=self.policy,
             skipped=len(checks.skipped),
         )
-        return FileResult(name, report=outcome.report, size=size, mtime_ns=mtime_ns)
+        fallback = not check.surely_valid and len(checks) > 0
+        return FileResult(
+            name, report=outcome.report, size=size, mtime_ns=mtime_ns, fallback=fallback
+        )
 
     def verify_all(self, paths: Iterable[str | os.PathLike[str]]) -> Iterator[FileResult]:
         """Verify files in order, one after another, one result per file as it finishes."""

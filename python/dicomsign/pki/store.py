@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 
 from .. import _core
 from .chain import ChainCertificate, ChainVerifier
@@ -125,6 +126,10 @@ class TrustStore:
         self._directories: list[Path] = []
         self._dir_certs: dict[str, list[ChainCertificate]] = {}
         self._dir_crls: dict[str, list[Crl]] = {}
+        #: The chains already judged: (the store's state and the validation time, results by
+        #: leaf DER). An archive has few signers: each distinct chain is built once per
+        #: second of validation time, not once per file.
+        self._judged: tuple[tuple[object, ...], dict[bytes, ChainResult]] = ((), {})
 
     @classmethod
     def from_options(
@@ -452,6 +457,25 @@ class TrustStore:
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)
         now = int(moment.timestamp())
+        state = (
+            now,
+            self.crl_check,
+            self.trusted_first,
+            self.depth,
+            len(self._trusted),
+            len(self._untrusted),
+            len(self._crls),
+            len(self._directories),
+        )
+        if self._judged[0] != state:
+            self._judged = (state, {})
+        key = leaf.public_bytes(serialization.Encoding.DER)
+        known = self._judged[1].get(key)
+        if known is None:
+            known = self._judged[1][key] = self._build_and_verify(leaf, now)
+        return known
+
+    def _build_and_verify(self, leaf: x509.Certificate, now: int) -> ChainResult:
         chain: list[ChainCertificate] = [ChainCertificate(leaf)]
         verifier = ChainVerifier(
             self,

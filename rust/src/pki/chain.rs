@@ -8,7 +8,9 @@
 //! length respected, no critical extension it does not know, no name constraints or policies,
 //! and a self-signed trust anchor.
 
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::{Mutex, PoisonError};
 
 use crate::pki::certificate::{Certificate, KEY_CERT_SIGN};
 use crate::pki::pem;
@@ -20,6 +22,44 @@ pub struct TrustAnchors {
     untrusted: Vec<Certificate>,
     /// False when a file could not be read completely: then nothing is surely trusted.
     complete: bool,
+    /// The chains already judged.
+    judged: ChainCache,
+}
+
+/// The answers of [`chain_surely_valid`] at one validation time, by leaf certificate (DER):
+/// an archive has few signers, so each distinct chain is built and its signatures verified
+/// once per second of validation time instead of once per file. The answers of an earlier
+/// time are dropped when the time moves on, so the cache holds at most the distinct leaves
+/// of one second.
+#[derive(Debug, Default)]
+struct ChainCache(Mutex<(i64, HashMap<Vec<u8>, bool>)>);
+
+impl Clone for ChainCache {
+    /// A copy starts empty (the answers depend only on the certificates, which are copied).
+    fn clone(&self) -> Self {
+        ChainCache::default()
+    }
+}
+
+impl ChainCache {
+    fn get_or_judge(&self, leaf: &Certificate, now: i64, judge: impl FnOnce() -> bool) -> bool {
+        {
+            let guard = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+            if guard.0 == now {
+                if let Some(&known) = guard.1.get(leaf.der()) {
+                    return known;
+                }
+            }
+        }
+        // Judged without the lock: two threads may judge the same chain once each.
+        let answer = judge();
+        let mut guard = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if guard.0 != now {
+            *guard = (now, HashMap::new());
+        }
+        guard.1.insert(leaf.der().to_vec(), answer);
+        answer
+    }
 }
 
 /// The certificates of a `+cf`/`+uf` file: every CERTIFICATE block of a PEM file, or one DER
@@ -57,16 +97,20 @@ impl TrustAnchors {
                 trusted,
                 untrusted,
                 complete: true,
+                judged: ChainCache::default(),
             },
             _ => TrustAnchors::default(),
         }
     }
 
     /// True when OpenSSL surely accepts the chain of `leaf` at `now` (Unix seconds) with
-    /// these certificates.
+    /// these certificates. Each distinct chain is judged once per validation time.
     #[must_use]
     pub fn surely_trusts(&self, leaf: &Certificate, now: i64) -> bool {
-        self.complete && chain_surely_valid(leaf, &self.trusted, &self.untrusted, now)
+        self.complete
+            && self.judged.get_or_judge(leaf, now, || {
+                chain_surely_valid(leaf, &self.trusted, &self.untrusted, now)
+            })
     }
 }
 

@@ -1,5 +1,5 @@
 //! The `Document` class: a DICOM document read by the engine, its signatures, their verdicts,
-//! new signatures and the written file; and `check_file`, the one-call verdicts of a file.
+//! new signatures and the written file.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -404,26 +404,6 @@ impl PyDocument {
         })?;
         Ok(PyBytes::new(py, &out))
     }
-}
-
-/// Reads `path` and returns the verdict on every signature, all with the GIL released: the
-/// batch verifier's one call per file.
-#[pyfunction]
-#[pyo3(signature = (path, /, *, mode = ReadMode::Auto, transfer_syntax = ReadXfer::Auto, convert_un = false, old_format = false))]
-pub(super) fn check_file(
-    py: Python<'_>,
-    path: PathBuf,
-    mode: ReadMode,
-    transfer_syntax: ReadXfer,
-    convert_un: bool,
-    old_format: bool,
-) -> PyResult<PySignatureChecks> {
-    let opts = read_options(mode, transfer_syntax, convert_un);
-    let verdicts = py.detach(|| -> PyCoreResult<_> {
-        let doc = open_file(&path, opts)?;
-        Ok(verify::verdicts(&doc, old_format))
-    })?;
-    PySignatureChecks::new(py, verdicts)
 }
 
 /// A new UID under the `2.25` root, from a random UUID.

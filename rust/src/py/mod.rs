@@ -3,7 +3,8 @@
 //!
 //! | module | what it binds |
 //! |---|---|
-//! | `document` | `Document` (read, signatures, verdicts, new signatures, writing), `check_file` |
+//! | `archive` | `ArchiveEngine` (files judged on a thread pool), `FileCheck` |
+//! | `document` | `Document` (read, signatures, verdicts, new signatures, writing) |
 //! | `records` | `Signature`, `SignatureCheck`, `SignatureChecks` (typed results) |
 //! | `pki` | `Certificate`, `PublicKey`, `PrivateKey`, `TrustAnchors`, `PemBlock`, DER trimming |
 //! | `hasher` | `Hasher` (streaming digests) |
@@ -12,6 +13,7 @@
 //! | `convert` | records of new signature items |
 //! | `errors` | the one conversion of core errors into Python exceptions |
 
+mod archive;
 mod convert;
 mod dictionary;
 mod document;
@@ -28,12 +30,14 @@ mod _core {
     use pyo3::prelude::*;
 
     #[pymodule_export]
+    use super::archive::{PyArchiveEngine, PyFileCheck};
+    #[pymodule_export]
     use super::dictionary::{
         dcmtk_keyword_tag, dictionary_loaded, load_dictionary, location_string,
         set_dictionary_path, tag_for_keyword, tag_name, transfer_syntax_name,
     };
     #[pymodule_export]
-    use super::document::{check_file, is_signable_tag, new_uid, PyDocument};
+    use super::document::{is_signable_tag, new_uid, PyDocument};
     #[pymodule_export]
     use super::hasher::PyHasher;
     #[pymodule_export]

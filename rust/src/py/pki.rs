@@ -2,6 +2,7 @@
 //! certificate handling and the quick paths.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -203,12 +204,17 @@ impl PyPrivateKey {
 /// every signature and file: the quick chain check of `SignatureChecks.surely_valid`.
 #[pyclass(frozen, module = "dicomsign._core", name = "TrustAnchors")]
 pub(super) struct PyTrustAnchors {
-    inner: TrustAnchors,
+    inner: Arc<TrustAnchors>,
 }
 
 impl PyTrustAnchors {
     pub(super) fn anchors(&self) -> &TrustAnchors {
         &self.inner
+    }
+
+    /// The anchors, shared (the archive engine's threads use them).
+    pub(super) fn shared(&self) -> Arc<TrustAnchors> {
+        Arc::clone(&self.inner)
     }
 }
 
@@ -222,7 +228,7 @@ impl PyTrustAnchors {
         let inner = py.detach(|| {
             let t: Vec<&std::path::Path> = trusted.iter().map(PathBuf::as_path).collect();
             let u: Vec<&std::path::Path> = untrusted.iter().map(PathBuf::as_path).collect();
-            TrustAnchors::load(&t, &u, der)
+            Arc::new(TrustAnchors::load(&t, &u, der))
         });
         PyTrustAnchors { inner }
     }

@@ -62,6 +62,34 @@ impl Source {
         Ok(Source::File(file, meta.len()))
     }
 
+    /// Opens a file as the archive engine reads it: a file of at most `limit` bytes is read
+    /// into memory at once (never mapped: a file truncated by another process while it is
+    /// mapped would kill this one with `SIGBUS`, and an archive may change while it is
+    /// verified), a larger one is read in chunks as it is used.
+    ///
+    /// # Errors
+    /// Any I/O error of opening or reading the file; a directory is `EISDIR`.
+    pub fn open_copied(path: &Path, limit: u64) -> io::Result<Source> {
+        use std::io::Read;
+        let mut file = File::open(path)?;
+        let meta = file.metadata()?;
+        if meta.is_dir() {
+            return Err(io::Error::from(io::ErrorKind::IsADirectory));
+        }
+        if meta.len() > limit {
+            return Ok(Source::File(file, meta.len()));
+        }
+        // The length may change meanwhile: whatever was read is the source (the caller
+        // compares the file's metadata before and after).
+        let mut data = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+        file.by_ref().take(limit + 1).read_to_end(&mut data)?;
+        if data.len() as u64 > limit {
+            let len = file.metadata()?.len();
+            return Ok(Source::File(file, len));
+        }
+        Ok(Source::Memory(data.into()))
+    }
+
     /// Wraps an open file (for example a temporary one).
     ///
     /// # Errors
