@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v dcmsign >/dev/null 2>&1 || ! dcmsign --version 2>/dev/null | grep -q dcmtk; then
+if ! command -v dcmsign >/dev/null 2>&1 || ! dcmsign --version 2>/dev/null | grep dcmtk >/dev/null; then
   echo "setup: installing DCMTK (apt-get install -y dcmtk)"
   sudo_cmd=""
   if [ "$(id -u)" != "0" ]; then sudo_cmd="sudo"; fi

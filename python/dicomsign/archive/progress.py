@@ -13,7 +13,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
 from ..exceptions import DicomFormatError
 from .status import REPORT_ORDER, is_failure
@@ -153,13 +153,28 @@ class BackgroundCount:
         self.total = n
 
 
+class Counts(Protocol):
+    """What a progress bar shows of a run (a :class:`Tally`, or a signing run's counts)."""
+
+    files: int
+    bytes: int
+    failures: int
+    skipped: int
+    recorded_failures: int
+
+    @property
+    def elapsed(self) -> float:
+        """Seconds since the run started."""
+        ...
+
+
 class ProgressBar:
     """One line on a terminal, redrawn at most ``rate`` times a second."""
 
     def __init__(
         self,
         stream: TextIO,
-        tally: Tally,
+        tally: Counts,
         *,
         total: Callable[[], int | None] = lambda: None,
         rate: float = 10.0,

@@ -1,5 +1,5 @@
 """``dicomsign``: the modern command line (``dicomsign --version``, ``dicomsign verify``,
-``dicomsign report``).
+``dicomsign sign``, ``dicomsign report``).
 
 ``dicomsign verify PATH...`` verifies files and whole trees in parallel with the same rules
 as ``dcmsign``: one status word per file, one line per file (or JSON with ``--json``), a
@@ -7,7 +7,8 @@ journal, reports and a summary; the exit code is the run's
 (:class:`~dicomsign.archive.status.RunExit`: 0, 101 some failed, 100 some unsigned under
 ``--require-signature``, 20 some unreadable, 130 interrupted), and 20 before any file is
 verified when a trust or CRL file cannot be loaded. ``dicomsign report JOURNAL...`` writes
-JSON, CSV, JUnit XML or HTML reports of journals.
+JSON, CSV, JUnit XML or HTML reports of journals. ``dicomsign sign`` signs one file or whole
+trees in parallel with one key (see :mod:`.sign`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from collections.abc import Sequence
 
 from ... import __version__
 from ...exitcodes import ExitCode
-from . import report, verify
+from . import report, sign, verify
 
 __all__ = ["main"]
 
@@ -32,6 +33,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"dicomsign {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     verify.add_parser(sub)
+    sign.add_parser(sub)
     report.add_parser(sub)
     return parser
 
@@ -46,6 +48,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "report":
             return report.run(args)
+        if args.command == "sign":
+            return sign.run(args)
         return verify.run(args)
     except KeyboardInterrupt:
         return 130

@@ -1,0 +1,372 @@
+"""``dicomsign sign``: one file (``INPUT -o OUTPUT``) or whole trees (``PATH... --out DIR`` or
+``--in-place``) signed in parallel with one key, with a journal to resume an interrupted batch
+without signing a file twice, a progress bar and a summary.
+
+The signature is ``dcmsign``'s (the same MAC stream, profiles, tags and output), made by
+:func:`dicomsign.sign`; the batch runs on :func:`dicomsign.batch.sign_many`. Exit codes: 0
+when every file was signed (files that are not DICOM are skipped, unless ``--strict``); else
+DCMTK's code of the first file that failed; 130 when interrupted; a key, certificate or
+password that cannot be loaded stops the run before any file, with DCMTK's code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import os
+import signal
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from ...archive.engine import default_jobs
+from ...archive.journal import SCHEMA_VERSION, JournalError, JournalReader, JournalWriter
+from ...archive.progress import ProgressBar, human_bytes
+from ...archive.status import one_line
+from ...archive.walk import Filters, Walk
+from ...batch import SignedFile, sign_many
+from ...exceptions import DicomSignError, os_reason
+from ...exitcodes import ExitCode
+from ...vocabulary import MacAlgorithm, Profile
+
+__all__ = ["add_parser", "run"]
+
+PROG = "dicomsign sign"
+
+#: Where an encrypted key's pass phrase may come from, besides the terminal prompt.
+PASSWORD_ENV = "DICOMSIGN_KEY_PASSWORD"
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def add_parser(sub: Any) -> None:
+    """Add the ``sign`` subcommand to an argparse subparsers object."""
+    sign = sub.add_parser(
+        "sign",
+        help="sign DICOM files and trees",
+        description=(
+            "Sign one file (INPUT -o OUTPUT) or files and trees (PATH... --out DIR, or "
+            "--in-place) with one key, as dcmsign --sign does."
+        ),
+    )
+    sign.set_defaults(parser=sign)
+    sign.add_argument("paths", nargs="+", metavar="PATH", help="DICOM files and directories")
+    key = sign.add_argument_group("key")
+    key.add_argument("--key", required=True, metavar="FILE", help="private key (PEM or DER)")
+    key.add_argument("--cert", required=True, metavar="FILE", help="its certificate")
+    key.add_argument("--der", action="store_true", help="the key and certificate are DER")
+    key.add_argument(
+        "--password-file",
+        metavar="FILE",
+        help=f"read the key's pass phrase from FILE's first line (else ${PASSWORD_ENV}, "
+        "else asked on the terminal when the key is encrypted)",
+    )
+    what = sign.add_argument_group("signature")
+    what.add_argument(
+        "--mac",
+        default="SHA256",
+        type=str.upper,
+        choices=[str(m) for m in MacAlgorithm],
+        help="MAC algorithm (default SHA256)",
+    )
+    what.add_argument(
+        "--profile",
+        default="none",
+        choices=[str(p) for p in Profile],
+        help="signature profile to fulfil (default none)",
+    )
+    what.add_argument("--purpose", type=int, metavar="CODE", help="Digital Signature Purpose code")
+    what.add_argument(
+        "--tag",
+        action="append",
+        metavar="TAG",
+        help="sign only this attribute (keyword or gggg,eeee); repeatable",
+    )
+    what.add_argument(
+        "--location", metavar="ITEM", help="sign this item, e.g. ReferencedImageSequence[0]"
+    )
+    where = sign.add_argument_group("output (exactly one)")
+    where.add_argument("-o", "--output", metavar="FILE", help="the signed file (one INPUT)")
+    where.add_argument(
+        "--out", metavar="DIR", help="write signed files under DIR (trees mirrored below it)"
+    )
+    where.add_argument(
+        "--in-place", action="store_true", help="replace each file by its signed version"
+    )
+    run_group = sign.add_argument_group("run")
+    run_group.add_argument(
+        "-j",
+        "--jobs",
+        type=_jobs,
+        default=None,
+        metavar="N",
+        help=f"files signed at once (default: every core, here {default_jobs()})",
+    )
+    run_group.add_argument("--journal", metavar="FILE", help="one JSON line per file, as it ends")
+    run_group.add_argument(
+        "--resume", action="store_true", help="skip files --journal records as signed"
+    )
+    run_group.add_argument(
+        "--strict", action="store_true", help="a file that is not DICOM fails the run"
+    )
+    run_group.add_argument("--include", action="append", default=[], metavar="GLOB")
+    run_group.add_argument("--exclude", action="append", default=[], metavar="GLOB")
+    run_group.add_argument("-q", "--quiet", action="store_true", help="print failures only")
+    run_group.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def _error(message: str, code: int) -> int:
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    return code
+
+
+def _password(args: argparse.Namespace) -> str | None:
+    if args.password_file:
+        with open(args.password_file, "rb") as file:
+            return os.fsdecode(file.readline().rstrip(b"\r\n"))
+    return os.environ.get(PASSWORD_ENV)
+
+
+#: The temporary files outputs are written to before they are renamed into place: one left
+#: by a run that was killed is never taken for an input.
+TEMPORARY = ".dicomsign-*.tmp"
+
+
+def _targets(args: argparse.Namespace, walk_filters: Filters) -> Iterator[tuple[str, str]]:
+    """(input, output) for every file of the PATHs."""
+    for root in args.paths:
+        if args.output:
+            yield root, args.output
+            continue
+        is_tree = os.path.isdir(root)
+        for found in Walk([root], filters=walk_filters):
+            if fnmatch.fnmatchcase(os.path.basename(found.path), TEMPORARY):
+                continue
+            if args.in_place:
+                yield found.path, found.path
+            elif is_tree:
+                yield found.path, os.path.join(args.out, os.path.relpath(found.path, root))
+            else:
+                yield found.path, os.path.join(args.out, os.path.basename(found.path))
+
+
+class _Counts:
+    """What the progress bar and the summary show."""
+
+    def __init__(self) -> None:
+        self.files = 0
+        self.bytes = 0
+        self.failures = 0
+        self.skipped = 0
+        self.recorded_failures = 0
+        self.words: dict[str, int] = {}
+        self._t0 = time.monotonic()
+
+    @property
+    def elapsed(self) -> float:
+        return time.monotonic() - self._t0
+
+
+class Done:
+    """What a journal says of each path (``--resume``): the last record's word and the
+    file's size and mtime_ns in it.
+
+    A ``started`` record is written before a file is signed, a ``signed`` (or ``failed``...)
+    one after: a path whose last record is ``signed`` is done; one whose last record is
+    ``started`` was in flight when the run was killed: signed in place already if the file is
+    no longer the one recorded (the signed version replaced it), else not signed.
+    """
+
+    def __init__(self) -> None:
+        self.last: dict[str, tuple[str, object, object]] = {}
+
+    def add(self, journal: str) -> None:
+        for rec in JournalReader(journal):
+            self.last[str(rec["path"])] = (str(rec["status"]), rec.get("size"), rec.get("mtime_ns"))
+
+    def done(self, path: str, *, in_place: bool) -> bool:
+        """True when ``path`` needs no signing in this run."""
+        known = self.last.get(path)
+        if known is None:
+            return False
+        word, size, mtime_ns = known
+        if word == "signed":
+            return True
+        if word != "started" or not in_place:
+            return False
+        try:
+            st = os.stat(path)
+        except OSError:
+            return False
+        return (st.st_size, st.st_mtime_ns) != (size, mtime_ns)
+
+
+def _started(path: str) -> dict[str, Any]:
+    size: int | None
+    mtime_ns: int | None
+    try:
+        st = os.stat(path)
+        size, mtime_ns = st.st_size, st.st_mtime_ns
+    except OSError:
+        size = mtime_ns = None
+    return {
+        "v": SCHEMA_VERSION,
+        "path": path,
+        "status": "started",
+        "size": size,
+        "mtime_ns": mtime_ns,
+    }
+
+
+def _record(outcome: SignedFile, mac: str) -> dict[str, Any]:
+    return {
+        "v": SCHEMA_VERSION,
+        "path": outcome.path,
+        "output": outcome.output,
+        "status": outcome.status,
+        "ok": outcome.status == "signed",
+        "reason": one_line(outcome.reason) if outcome.reason else None,
+        "exit_code": outcome.exit_code,
+        "uid": outcome.uid,
+        "mac_algorithm": mac if outcome.uid else None,
+        "size": outcome.size,
+        "mtime_ns": outcome.mtime_ns,
+        "signed_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    """Sign; the exit code is the run's (see the module)."""
+    parser: argparse.ArgumentParser = args.parser
+    modes = [m for m in (args.output, args.out, args.in_place or None) if m]
+    if len(modes) != 1:
+        parser.error("give exactly one of -o OUTPUT, --out DIR and --in-place")
+    if args.output and (len(args.paths) != 1 or os.path.isdir(args.paths[0])):
+        parser.error("-o OUTPUT signs one INPUT file; use --out DIR for several or trees")
+    if args.resume and not args.journal:
+        parser.error("--resume needs --journal (the journal to resume)")
+    from ...api import load_signer
+
+    try:
+        signer = load_signer(args.key, args.cert, password=_password(args), der=args.der)
+    except DicomSignError as exc:
+        return _error(exc.message, int(exc.exit_code))
+    except OSError as exc:
+        return _error(f"--password-file: {os_reason(exc, args.password_file)}", 20)
+    options: dict[str, Any] = {
+        "algorithm": args.mac,
+        "profile": args.profile,
+        "purpose": args.purpose,
+        "tags": args.tag,
+        "location": args.location,
+    }
+    seen = Done()
+    try:
+        if args.resume and os.path.exists(args.journal):
+            seen.add(args.journal)
+        journal = JournalWriter(args.journal) if args.journal else None
+    except JournalError as exc:
+        return _error(exc.message, int(exc.exit_code))
+    try:
+        return _sign(args, signer, options, seen, journal)
+    finally:
+        if journal is not None:
+            journal.close()
+
+
+def _sign(
+    args: argparse.Namespace,
+    signer: Any,
+    options: dict[str, Any],
+    seen: Done,
+    journal: JournalWriter | None,
+) -> int:
+    counts = _Counts()
+    progress = None
+    single = bool(args.output)
+    if not (single or args.quiet or args.no_progress) and sys.stderr.isatty():
+        progress = ProgressBar(sys.stderr, counts)
+
+    stop = False
+
+    def todo() -> Iterator[tuple[str, str]]:
+        for path, output in _targets(args, Filters(tuple(args.include), tuple(args.exclude))):
+            if stop:
+                return
+            if seen.done(path, in_place=args.in_place):
+                counts.skipped += 1
+                continue
+            if journal is not None:
+                journal.write(_started(path))
+            yield path, output
+
+    def interrupt(signum: int, frame: object) -> None:
+        # The first Ctrl-C stops taking files; those in flight finish and are journaled
+        # (a file signed in place is never left unrecorded). A second one stops at once.
+        nonlocal stop
+        if stop:
+            raise KeyboardInterrupt
+        stop = True
+
+    first_failure = 0
+    interrupted = False
+    previous = signal.signal(signal.SIGINT, interrupt)
+    try:
+        for outcome in sign_many(todo(), signer, jobs=args.jobs, **options):
+            counts.files += 1
+            counts.words[outcome.status] = counts.words.get(outcome.status, 0) + 1
+            failed = outcome.status == "failed" or (args.strict and outcome.status == "not-dicom")
+            if outcome.status == "signed" and outcome.size is not None:
+                counts.bytes += outcome.size
+            if journal is not None:
+                journal.write(_record(outcome, args.mac))
+            if progress is not None:
+                progress.clear()
+            if failed:
+                counts.failures += 1
+                first_failure = first_failure or outcome.exit_code or 1
+                print(f"{outcome.path}: {one_line(outcome.reason or '')}", file=sys.stderr)
+            elif single and outcome.status == "not-dicom":
+                first_failure = outcome.exit_code or int(ExitCode.CANNOT_READ_INPUT_FILE)
+                print(f"{outcome.path}: {one_line(outcome.reason or '')}", file=sys.stderr)
+            elif not args.quiet and not single:
+                print(f"{outcome.path}: {outcome.status.upper()}")
+            if progress is not None:
+                progress.update()
+    except KeyboardInterrupt:
+        interrupted = True
+    except JournalError as exc:
+        return _error(exc.message, int(exc.exit_code))
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    interrupted = interrupted or stop
+    if progress is not None:
+        progress.clear()
+    if not single and (interrupted or not args.quiet):
+        elapsed = max(counts.elapsed, 1e-9)
+        head = "interrupted after " if interrupted else ""
+        print(
+            f"{PROG}: {head}{counts.files:,} files ({human_bytes(counts.bytes)} signed) in "
+            f"{elapsed:.2f} s: {counts.files / elapsed:,.1f} files/s",
+            file=sys.stderr,
+        )
+        words = ", ".join(f"{n:,} {w}" for w, n in sorted(counts.words.items()))
+        print(f"  {words or 'no files'}", file=sys.stderr)
+        if counts.skipped:
+            print(f"  {counts.skipped:,} already signed (--resume), left out", file=sys.stderr)
+        if interrupted:
+            hint = "run the same command with --resume to go on"
+            print(f"  {hint if args.journal else 'nothing was journaled'}", file=sys.stderr)
+    if interrupted:
+        return 130
+    return first_failure
