@@ -721,3 +721,14 @@ def write_report(document: dict[str, Any], directory: Path, stamp: str) -> Path:
     tmp.write_text(json.dumps(document, indent=1) + "\n")
     tmp.replace(path)
     return path
+
+
+def publish(document: dict[str, Any], directory: Path, stamp: str, error: str | None) -> int:
+    """Write ``document`` (:func:`write_report`), print where, and the error that stopped
+    the run, if one did; the exit status: 1 after an error, else 0."""
+    path = write_report(document, directory, stamp)
+    print(f"\nraw timings: {path}")
+    if error is not None:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0

@@ -46,9 +46,9 @@ from _common import (
     make_multiframe,
     make_small_ct,
     ours_command,
+    publish,
     run,
     warm,
-    write_report,
 )
 
 MIB = 1 << 20
@@ -539,14 +539,8 @@ def main(argv: Sequence[str] | None = None, sizes: Sizes = Sizes()) -> int:
     print()
     for t in targets(results):
         print(format_target(t))
-    path = write_report(
-        report(results, info, settings), args.results, started.strftime("%Y%m%dT%H%M%SZ")
-    )
-    print(f"\nraw timings: {path}")
-    if error is not None:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    return 0
+    stamp = started.strftime("%Y%m%dT%H%M%SZ")
+    return publish(report(results, info, settings), args.results, stamp, error)
 
 
 if __name__ == "__main__":
