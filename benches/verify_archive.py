@@ -713,10 +713,10 @@ def _header(info: dict[str, Any], rounds: int | None) -> None:
 def loop_agreement(
     results: Sequence[Result], checked: Sequence[Verdict], archive: Archive, sample: Sequence[Path]
 ) -> dict[str, int]:
-    """How many files of the loop our ``dcmsign`` gave DCMTK's exit status (in every round)."""
-    dcmtk = [
-        {v.relative: v.dcmtk for v in checked}[str(p.relative_to(archive.small))] for p in sample
-    ]
+    """How many files of the loop our ``dcmsign`` gave an exit status other than DCMTK's,
+    in any round."""
+    by_file = {v.relative: v.dcmtk for v in checked}
+    dcmtk = [by_file[str(p.relative_to(archive.small))] for p in sample]
     differ: set[int] = set()
     for r in results:
         if r.op.key == "ours-loop":
@@ -735,6 +735,29 @@ def sample_of(files: Sequence[Path], size: int, seed: int) -> list[Path]:
     return [f for i, f in enumerate(files) if i in chosen]
 
 
+def print_verdicts(checked: Sequence[Verdict], ours_loop: dict[str, int]) -> None:
+    """How many verdicts agree, the first disagreements, and our loop's agreement."""
+    differ = [v for v in checked if not v.agrees]
+    if checked:
+        print(
+            f"\nverdicts: {len(checked) - len(differ):,} of {len(checked):,} files, "
+            "dicomsign verify's exit_code equal to DCMTK's exit status"
+        )
+    for v in differ[:10]:
+        print(
+            f"  {v.relative} ({v.kind}): dicomsign verify {v.status}, exit code {v.ours}; "
+            f"DCMTK exit {v.dcmtk}: {v.dcmtk_said}"
+        )
+    if len(differ) > 10:
+        print(f"  ... and {len(differ) - 10:,} more (all in the JSON)")
+    if ours_loop:
+        same = ours_loop["files"] - ours_loop["differ"]
+        print(
+            f"our dcmsign's exit status equal to DCMTK's on {same:,} of {ours_loop['files']:,} "
+            "files of its loop"
+        )
+
+
 def run_archive(
     args: argparse.Namespace, tools: Tools, info: dict[str, Any]
 ) -> tuple[dict[str, Any], str | None]:
@@ -743,10 +766,10 @@ def run_archive(
     spec = ArchiveSpec(args.files, args.large_count, args.large_mib, args.seed)
     results: list[Result] = []
     checked: list[Verdict] = []
-    ours_sample: dict[str, int] = {}
+    ours_loop: dict[str, int] = {}
     archive = None
+    sample: list[Path] = []
     error = None
-    jobs = len(os.sched_getaffinity(0))
     try:
         archive = build_archive(spec, args.cache)
         files = archive.small_files
@@ -756,10 +779,11 @@ def run_archive(
         with tempfile.TemporaryDirectory(dir=args.cache, prefix="work-") as tmp:
             work = Path(tmp)
             print(f"verdicts of {len(files):,} files, dicomsign verify and DCMTK ...", flush=True)
+            jobs = len(os.sched_getaffinity(0))
             checked, expected_exit = verdicts(archive, tools, work, jobs)
             ops = plan_ops(archive, tools, sample, work, expected_exit)
             results = measure(ops, args.rounds)
-        ours_sample = loop_agreement(results, checked, archive, sample)
+        ours_loop = loop_agreement(results, checked, archive, sample)
     except (BenchError, OSError) as e:
         error = str(e)
     _finish(info, error)
@@ -767,47 +791,26 @@ def run_archive(
     print()
     if archive is not None:
         print(f"archive: {archive.root}")
-        if checked:
-            print("\n".join(crosstab(checked)))
-        if len(sample_of(archive.small_files, args.loop_sample, spec.seed)) < len(archive.kinds):
+        for line in crosstab(checked):
+            print(line)
+        if sample and len(sample) < len(archive.kinds):
             print(
-                f"the loops run over a fixed random sample of {args.loop_sample:,} of the "
+                f"the loops run over a fixed random sample of {len(sample):,} of the "
                 f"{len(archive.kinds):,} small files; the verdicts cover every file"
             )
     print()
     print(format_markdown(rows) if args.markdown else format_table(rows))
     print(f"load average at the end: {info['machine']['load_average_end'][0]:.2f}")
-    differ = [v for v in checked if not v.agrees]
-    if checked:
-        print(
-            f"\nverdicts: {len(checked) - len(differ):,} of {len(checked):,} files, "
-            "dicomsign verify's exit_code equal to DCMTK's exit status"
-        )
-        for v in differ[:10]:
-            print(
-                f"  {v.relative} ({v.kind}): dicomsign verify {v.status}, exit code {v.ours}; "
-                f"DCMTK exit {v.dcmtk}: {v.dcmtk_said}"
-            )
-        if len(differ) > 10:
-            print(f"  ... and {len(differ) - 10:,} more (all in the JSON)")
-    if ours_sample:
-        print(
-            f"our dcmsign's exit status equal to DCMTK's on {ours_sample['files'] - ours_sample['differ']:,}"
-            f" of {ours_sample['files']:,} files of the loop"
-        )
+    print_verdicts(checked, ours_loop)
     print()
     found = targets(results, checked)
     for t in found:
         print(format_target(t))
+    settings = {"rounds": args.rounds, "quick": args.quick, "loop_sample": args.loop_sample}
     document = {
         **info,
         "mode": "archive",
-        "settings": {
-            "rounds": args.rounds,
-            "quick": args.quick,
-            "loop_sample": args.loop_sample,
-            **asdict(spec),
-        },
+        "settings": {**settings, **asdict(spec)},
         "archive": None
         if archive is None
         else {
@@ -815,16 +818,16 @@ def run_archive(
             "kinds": dict(Counter(archive.kinds.values())),
             "small_bytes": sum(p.stat().st_size for p in archive.small_files),
             "large_bytes": sum(p.stat().st_size for p in archive.large),
-            "loop_files": len(sample_of(archive.small_files, args.loop_sample, spec.seed)),
+            "loop_files": len(sample),
         },
         "results": [_result_dict(r, results) for r in results],
         "table_markdown": format_markdown(rows),
         "verdicts": {
             "files": len(checked),
-            "differ": len(differ),
-            "disagreements": [asdict(v) for v in differ],
+            "differ": sum(not v.agrees for v in checked),
+            "disagreements": [asdict(v) for v in checked if not v.agrees],
             "by_kind": {k: dict(c) for k, c in _by_kind(checked).items()},
-            "ours_dcmsign_loop": ours_sample,
+            "ours_dcmsign_loop": ours_loop,
         },
         "targets": [asdict(t) for t in found],
     }
