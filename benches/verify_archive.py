@@ -6,8 +6,8 @@ verdict compared with DCMTK's; one table and one line per target.
                                      [--large-count N] [--large-mib N] [--markdown]
     python benches/verify_archive.py --million [--million-files N]
 
-The archive is generated once into benches/.cache/ (keyed by its parameters) and reused: at
-least 5,000 small files (10 to 40 KB CT images, each one distinct) signed with five MAC
+The archive is generated once into benches/.cache/ (keyed by its parameters) and reused:
+5,000 small files (``--files``) (10 to 40 KB CT images, each one distinct) signed with five MAC
 algorithms (SHA-256, SHA-384, SHA-512, RIPEMD-160, SHA-1) by four signers (RSA 2048 and EC
 P-256 under the root CA, RSA 3072 and EC P-384 under an intermediate CA), some tampered
 (a byte of the patient's name or of the pixels flipped), some unsigned, some signed by an
@@ -33,7 +33,7 @@ of DCMTK, and the disagreements are counted and listed.
 the peak RSS of both is shown, and the target is under 200 MiB over the whole tree.
 
 Every raw timing, the machine and the tool versions are written to
-benches/results/<timestamp>.json. Exits with 0 whether or not the targets are met, and with 1
+benches/results/verify-archive-<timestamp>.json (verify-million-... for ``--million``). Exits with 0 whether or not the targets are met, and with 1
 when a tool fails.
 """
 
