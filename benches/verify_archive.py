@@ -7,7 +7,7 @@ verdict compared with DCMTK's; one table and one line per target.
     python benches/verify_archive.py --million [--million-files N]
 
 The archive is generated once into benches/.cache/ (keyed by its parameters) and reused:
-5,000 small files (``--files``) (10 to 40 KB CT images, each one distinct) signed with five MAC
+5,000 small files (``--files``), CT images of 10 to 40 KB, each one distinct, signed with five MAC
 algorithms (SHA-256, SHA-384, SHA-512, RIPEMD-160, SHA-1) by four signers (RSA 2048 and EC
 P-256 under the root CA, RSA 3072 and EC P-384 under an intermediate CA), some tampered
 (a byte of the patient's name or of the pixels flipped), some unsigned, some signed by an
