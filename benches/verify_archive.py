@@ -33,8 +33,8 @@ of DCMTK, and the disagreements are counted and listed.
 the peak RSS of both is shown, and the target is under 200 MiB over the whole tree.
 
 Every raw timing, the machine and the tool versions are written to
-benches/results/verify-archive-<timestamp>.json (verify-million-... for ``--million``). Exits with 0 whether or not the targets are met, and with 1
-when a tool fails.
+benches/results/verify-archive-<timestamp>.json (verify-million-... for ``--million``).
+Exits with 0 whether or not the targets are met, and with 1 when a tool fails.
 """
 
 from __future__ import annotations
