@@ -1,5 +1,6 @@
-"""Shared pieces of the benchmarks: deterministic DICOM inputs written byte by byte, a test
-PKI, locating the tools, and running a command while measuring its wall time and peak RSS.
+"""Shared pieces of the benchmarks: deterministic DICOM inputs written byte by byte, test
+PKIs, locating the tools, running a command (or a loop of one process per file) while
+measuring its wall time and peak RSS, and describing the machine in the results JSON.
 
 Every generator writes explicit VR little endian files directly (no pydicom), to a temporary
 name renamed on success, so an interrupted run never leaves a truncated input in the cache.
@@ -9,18 +10,26 @@ The same arguments always give the same bytes.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
+import platform
 import shutil
 import struct
 import subprocess
 import sys
-from collections.abc import Iterable, Iterator
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric.types import (
+    CertificateIssuerPrivateKeyTypes,
+    CertificatePublicKeyTypes,
+)
 from cryptography.x509.oid import NameOID
 
 HERE = Path(__file__).resolve().parent
@@ -366,46 +375,138 @@ def _pem(path: Path, data: bytes) -> Path:
     return path
 
 
+#: The private key of a signer of the benchmarks' PKIs.
+SignerKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
+
+
+def _name(common_name: str) -> x509.Name:
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+
+
+def _certificate(
+    subject: str,
+    key: CertificatePublicKeyTypes,
+    issuer: tuple[x509.Name, CertificateIssuerPrivateKeyTypes],
+    *,
+    ca: bool,
+    days: int,
+) -> x509.Certificate:
+    """A certificate for ``key`` named ``subject``, signed (SHA-256) by ``issuer`` (its name
+    and key), valid from two days ago for ``days`` days."""
+    now = dt.datetime.now(dt.UTC)
+    issuer_name, issuer_key = issuer
+    return (
+        x509.CertificateBuilder()
+        .subject_name(_name(subject))
+        .issuer_name(issuer_name)
+        .public_key(key)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=2))
+        .not_valid_after(now + dt.timedelta(days=days))
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        .sign(issuer_key, hashes.SHA256())
+    )
+
+
+def _write_identity(
+    directory: Path,
+    prefix: str,
+    key: SignerKey,
+    cert: x509.Certificate,
+    root: Path,
+) -> Identity:
+    pem = serialization.Encoding.PEM
+    return Identity(
+        key=_pem(
+            directory / f"{prefix}key.pem",
+            key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()),
+        ),
+        cert=_pem(directory / f"{prefix}cert.pem", cert.public_bytes(pem)),
+        root=root,
+    )
+
+
+def _ca(
+    subject: str, issuer: tuple[x509.Name, rsa.RSAPrivateKey] | None, days: int
+) -> tuple[x509.Name, rsa.RSAPrivateKey, x509.Certificate]:
+    """An RSA-2048 CA: its name, key and certificate (self-signed without ``issuer``)."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = _name(subject)
+    cert = _certificate(subject, key.public_key(), issuer or (name, key), ca=True, days=days)
+    return name, key, cert
+
+
 def make_identity(directory: Path) -> Identity:
     """Create an RSA-2048 root CA and signer certificate in ``directory``; both were valid
     from two days ago and stay valid for 30 days."""
     directory.mkdir(parents=True, exist_ok=True)
-    now = dt.datetime.now(dt.UTC)
-    root_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    root_name, root_key, root = _ca("dicomsign benchmark CA", None, 30)
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    root_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "dicomsign benchmark CA")])
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "dicomsign benchmark signer")])
-    root = (
-        x509.CertificateBuilder()
-        .subject_name(root_name)
-        .issuer_name(root_name)
-        .public_key(root_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=2))
-        .not_valid_after(now + dt.timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(root_key, hashes.SHA256())
+    cert = _certificate(
+        "dicomsign benchmark signer", key.public_key(), (root_name, root_key), ca=False, days=30
     )
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(root_name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=2))
-        .not_valid_after(now + dt.timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .sign(root_key, hashes.SHA256())
-    )
+    root_pem = _pem(directory / "root.pem", root.public_bytes(serialization.Encoding.PEM))
+    return _write_identity(directory, "", key, cert, root_pem)
+
+
+@dataclass(frozen=True)
+class PKI:
+    """A test PKI of several signers: a root CA, an intermediate CA it issued, and signer
+    certificates issued by either, or self-signed.
+
+    Attributes
+    ----------
+    root : Path
+        The root CA certificate (the trust anchor: ``+cf``, ``--trusted``).
+    intermediate : Path
+        The intermediate CA certificate (``+uf``, ``--untrusted``).
+    signers : dict of str to Identity
+        Each signer by name (see :data:`PKI_SIGNERS`).
+    """
+
+    root: Path
+    intermediate: Path
+    signers: dict[str, Identity]
+
+
+#: The signers of :func:`make_pki`: name, key and issuer (``root``, ``intermediate``, or
+#: ``self`` for a self-signed certificate, which no trust anchor vouches for).
+PKI_SIGNERS: tuple[tuple[str, str, str], ...] = (
+    ("rsa2048", "RSA 2048", "root"),
+    ("ec256", "EC P-256", "root"),
+    ("rsa3072", "RSA 3072", "intermediate"),
+    ("ec384", "EC P-384", "intermediate"),
+    ("self-signed", "RSA 2048", "self"),
+)
+
+
+def _private_key(kind: str) -> SignerKey:
+    if kind.startswith("RSA "):
+        return rsa.generate_private_key(public_exponent=65537, key_size=int(kind[4:]))
+    curves = {"EC P-256": ec.SECP256R1(), "EC P-384": ec.SECP384R1()}
+    return ec.generate_private_key(curves[kind])
+
+
+def make_pki(directory: Path, days: int = 3650) -> PKI:
+    """Create the PKI of :data:`PKI_SIGNERS` in ``directory`` (RSA-2048 CAs); every
+    certificate was valid from two days ago and stays valid for ``days`` days."""
+    directory.mkdir(parents=True, exist_ok=True)
     pem = serialization.Encoding.PEM
-    return Identity(
-        key=_pem(
-            directory / "key.pem",
-            key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()),
-        ),
-        cert=_pem(directory / "cert.pem", cert.public_bytes(pem)),
-        root=_pem(directory / "root.pem", root.public_bytes(pem)),
+    root_name, root_key, root = _ca("dicomsign benchmark root CA", None, days)
+    inter_name, inter_key, inter = _ca(
+        "dicomsign benchmark intermediate CA", (root_name, root_key), days
     )
+    root_pem = _pem(directory / "root.pem", root.public_bytes(pem))
+    inter_pem = _pem(directory / "intermediate.pem", inter.public_bytes(pem))
+    issuers = {"root": (root_name, root_key), "intermediate": (inter_name, inter_key)}
+    signers = {}
+    for name, kind, issuer in PKI_SIGNERS:
+        key = _private_key(kind)
+        subject = f"dicomsign benchmark {name}"
+        by = (_name(subject), key) if issuer == "self" else issuers[issuer]
+        cert = _certificate(subject, key.public_key(), by, ca=False, days=days)
+        signers[name] = _write_identity(directory, f"{name}-", key, cert, root_pem)
+    return PKI(root=root_pem, intermediate=inter_pem, signers=signers)
 
 
 def find_dcmtk() -> str:
@@ -427,13 +528,14 @@ def find_dcmtk() -> str:
     raise SystemExit("DCMTK's dcmsign is required (apt-get install dcmtk)")
 
 
-def ours_command() -> list[str]:
-    """The command that runs our drop-in ``dcmsign``: the command installed beside
-    the running interpreter, else ``python -m dicomsign.cli.dcmsign``."""
-    script = Path(sys.executable).parent / "dcmsign"
+def ours_command(name: str = "dcmsign") -> list[str]:
+    """The command that runs one of our commands, ``dcmsign`` (the drop-in) or
+    ``dicomsign``: the command installed beside the running interpreter, else
+    ``python -m dicomsign.cli.NAME``."""
+    script = Path(sys.executable).parent / name
     if script.is_file() and os.access(script, os.X_OK):
         return [str(script)]
-    return [sys.executable, "-m", "dicomsign.cli.dcmsign"]
+    return [sys.executable, "-m", f"dicomsign.cli.{name}"]
 
 
 def find_openssl() -> str:
@@ -472,19 +574,70 @@ class Run:
     stderr: str
 
 
+@dataclass(frozen=True)
+class Loop:
+    """One measured loop: a command run once per file, one process at a time.
+
+    Attributes
+    ----------
+    codes : tuple of int
+        The exit status of each process, in the order of the files (empty when the loop
+        could not run).
+    wall : float
+        Wall time of the whole loop in seconds.
+    rss_mib : float
+        The highest peak resident set size of any of its processes in MiB.
+    stderr : str
+        Why the loop could not run, if it could not.
+    """
+
+    codes: tuple[int, ...]
+    wall: float
+    rss_mib: float
+    stderr: str
+
+
 #: The measuring helper: a bare interpreter (no site, about 8 MiB resident) that spawns the
-#: command and reports its exit status, wall time and ``ru_maxrss``. Linux carries a
-#: process's peak RSS over ``execve`` and a child starts with its parent's resident pages, so
-#: spawning from this (large) process would add its own RSS to every measurement.
+#: command (or, given a file list, the command followed by each file in turn) and reports the
+#: wall time, the highest ``ru_maxrss`` and each exit status. Linux carries a process's peak
+#: RSS over ``execve`` and a child starts with its parent's resident pages, so spawning from
+#: this (large) process would add its own RSS to every measurement. The ``ru_maxrss`` of
+#: ``wait4`` covers the waited-for descendants of the child too (e.g. the commands ``xargs``
+#: runs): the largest of them, not their sum.
 _HELPER = """
 import os, sys, time
-devnull = [(os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0)]
+quiet = [(os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0)]
+if sys.argv[1]:
+    quiet.append((os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0))
+    with open(sys.argv[1], encoding="utf-8", errors="surrogateescape") as f:
+        commands = [sys.argv[2:] + [line.rstrip("\\n")] for line in f]
+else:
+    commands = [sys.argv[2:]]
+codes, peak = [], 0
 start = time.perf_counter()
-pid = os.posix_spawnp(sys.argv[1], sys.argv[1:], os.environ, file_actions=devnull)
-_, status, usage = os.wait4(pid, 0)
+for command in commands:
+    pid = os.posix_spawnp(command[0], command, os.environ, file_actions=quiet)
+    _, status, usage = os.wait4(pid, 0)
+    codes.append(os.waitstatus_to_exitcode(status))
+    peak = max(peak, usage.ru_maxrss)
 wall = time.perf_counter() - start
-print(os.waitstatus_to_exitcode(status), repr(wall), usage.ru_maxrss)
+print(repr(wall), peak, *codes)
 """
+
+
+def _measure(command: list[str], file_list: str) -> tuple[list[int], float, float, str]:
+    proc = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", _HELPER, file_list, *command],
+        check=False,
+        capture_output=True,
+        text=True,
+        errors="replace",
+    )
+    try:
+        wall, rss, *codes = proc.stdout.split()
+        return [int(c) for c in codes], float(wall), int(rss) / 1024, proc.stderr
+    except ValueError:
+        return [], 0.0, 0.0, proc.stderr or proc.stdout
 
 
 def run(command: list[str]) -> Run:
@@ -494,18 +647,26 @@ def run(command: list[str]) -> Run:
     Peak RSS values under about 9 MiB are the helper's own floor. A command that cannot be
     started gives exit status 127 with the reason in ``stderr``.
     """
-    proc = subprocess.run(
-        [sys.executable, "-I", "-S", "-c", _HELPER, *command],
-        check=False,
-        capture_output=True,
-        text=True,
-        errors="replace",
-    )
-    try:
-        code, wall, rss = proc.stdout.split()
-        return Run(int(code), float(wall), int(rss) / 1024, proc.stderr)
-    except ValueError:
-        return Run(127, 0.0, 0.0, proc.stderr or proc.stdout)
+    codes, wall, rss, stderr = _measure(command, "")
+    if len(codes) != 1:
+        return Run(127, 0.0, 0.0, stderr)
+    return Run(codes[0], wall, rss, stderr)
+
+
+def run_each(command: list[str], paths: Sequence[Path]) -> Loop:
+    """Run ``command PATH`` for each of ``paths`` in turn (standard output and error
+    discarded), as a shell loop would, through the helper of :func:`run`.
+
+    The paths must not hold a newline. When the loop cannot run (a command that cannot be
+    started), ``codes`` is empty and ``stderr`` tells why.
+    """
+    with tempfile.NamedTemporaryFile("w", suffix=".list", encoding="utf-8") as listing:
+        listing.writelines(f"{p}\n" for p in paths)
+        listing.flush()
+        codes, wall, rss, stderr = _measure(command, listing.name)
+    if len(codes) != len(paths):
+        return Loop((), 0.0, 0.0, stderr)
+    return Loop(tuple(codes), wall, rss, stderr)
 
 
 def warm(path: Path) -> None:
@@ -513,3 +674,61 @@ def warm(path: Path) -> None:
     with open(path, "rb", buffering=0) as f:
         while f.read(8 << 20):
             pass
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def machine() -> dict[str, Any]:
+    """The machine's CPU model, core count, memory, system and load average."""
+    mem = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                mem = int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return {
+        "cpu_model": _cpu_model(),
+        "cores": os.cpu_count(),
+        "cores_usable": len(os.sched_getaffinity(0)),
+        "memory_bytes": mem,
+        "system": platform.platform(),
+        "python": sys.version.split()[0],
+        "load_average": list(os.getloadavg()),
+    }
+
+
+def first_line(command: list[str]) -> str:
+    """The first line a command prints (standard output, then error), stripped."""
+    out = subprocess.run(command, check=False, capture_output=True, text=True)
+    lines = (out.stdout + out.stderr).strip().splitlines()
+    return lines[0].strip() if lines else ""
+
+
+def write_report(document: dict[str, Any], directory: Path, stamp: str) -> Path:
+    """Write ``document`` to ``directory/<stamp>.json`` (through a temporary file)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{stamp}.json"
+    tmp = directory / f"{stamp}.json.tmp"
+    tmp.write_text(json.dumps(document, indent=1) + "\n")
+    tmp.replace(path)
+    return path
+
+
+def publish(document: dict[str, Any], directory: Path, stamp: str, error: str | None) -> int:
+    """Write ``document`` (:func:`write_report`), print where, and the error that stopped
+    the run, if one did; the exit status: 1 after an error, else 0."""
+    path = write_report(document, directory, stamp)
+    print(f"\nraw timings: {path}")
+    if error is not None:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0

@@ -22,11 +22,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
-import platform
 import statistics
-import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
@@ -41,12 +38,15 @@ from _common import (
     Run,
     find_dcmtk,
     find_openssl,
+    first_line,
+    machine,
     make_encapsulated,
     make_identity,
     make_image,
     make_multiframe,
     make_small_ct,
     ours_command,
+    publish,
     run,
     warm,
 )
@@ -397,51 +397,15 @@ def format_target(t: Target) -> str:
     return f"target: {t.description} <= {t.limit:g}: {value:>6}  {verdict}"
 
 
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def machine() -> dict[str, Any]:
-    """The machine's CPU model, core count, memory, system and load average."""
-    mem = None
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                mem = int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return {
-        "cpu_model": _cpu_model(),
-        "cores": os.cpu_count(),
-        "cores_usable": len(os.sched_getaffinity(0)),
-        "memory_bytes": mem,
-        "system": platform.platform(),
-        "python": sys.version.split()[0],
-        "load_average": list(os.getloadavg()),
-    }
-
-
-def _first_line(command: list[str]) -> str:
-    out = subprocess.run(command, check=False, capture_output=True, text=True)
-    lines = (out.stdout + out.stderr).strip().splitlines()
-    return lines[0].strip() if lines else ""
-
-
 def versions(tools: Tools) -> dict[str, str]:
     """The version line of each tool."""
     found = {
-        "DCMTK": _first_line([*tools.dcmtk, "--version"]),
-        "ours": _first_line([*tools.ours, "--version"]),
-        "openssl": _first_line([tools.openssl, "version"]),
+        "DCMTK": first_line([*tools.dcmtk, "--version"]),
+        "ours": first_line([*tools.ours, "--version"]),
+        "openssl": first_line([tools.openssl, "version"]),
     }
     if tools.baseline is not None:
-        found[BASELINE] = _first_line([*tools.baseline, "--version"])
+        found[BASELINE] = first_line([*tools.baseline, "--version"])
     return found
 
 
@@ -482,16 +446,6 @@ def report(
         ],
         "targets": [{**asdict(t), "met": t.met} for t in targets(results)],
     }
-
-
-def write_report(document: dict[str, Any], directory: Path, stamp: str) -> Path:
-    """Write ``document`` to ``directory/<stamp>.json`` (through a temporary file)."""
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{stamp}.json"
-    tmp = directory / f"{stamp}.json.tmp"
-    tmp.write_text(json.dumps(document, indent=1) + "\n")
-    tmp.replace(path)
-    return path
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -585,14 +539,8 @@ def main(argv: Sequence[str] | None = None, sizes: Sizes = Sizes()) -> int:
     print()
     for t in targets(results):
         print(format_target(t))
-    path = write_report(
-        report(results, info, settings), args.results, started.strftime("%Y%m%dT%H%M%SZ")
-    )
-    print(f"\nraw timings: {path}")
-    if error is not None:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    return 0
+    stamp = started.strftime("%Y%m%dT%H%M%SZ")
+    return publish(report(results, info, settings), args.results, stamp, error)
 
 
 if __name__ == "__main__":

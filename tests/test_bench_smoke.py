@@ -162,3 +162,118 @@ def test_a_failing_tool_makes_the_run_fail_after_reporting(
     (report,) = (tmp_path / "results").glob("*.json")
     document = json.loads(report.read_text())
     assert document["cases"] == [] and "ours failed to sign" in document["error"]
+
+
+# -- benches/verify_archive.py ----------------------------------------------------------------
+
+#: The word ``dicomsign verify`` must give each kind of file of the generated archive.
+EXPECTED_WORDS = {
+    "signed": "verified",
+    "tampered-name": "signature-invalid",
+    "tampered-pixels": "signature-invalid",
+    "unsigned": "unsigned",
+    "untrusted": "certificate-untrusted",
+    "truncated": "unreadable",
+    "text": "not-dicom",
+    "random": "not-dicom",
+    "empty": "not-dicom",
+}
+
+
+@pytest.fixture(scope="session")
+def archive_bench() -> ModuleType:
+    """The archive verification benchmark, imported as a module."""
+    if str(BENCHES) not in sys.path:
+        sys.path.insert(0, str(BENCHES))
+    return importlib.import_module("verify_archive")
+
+
+def test_the_archive_is_generated_once_and_reused(
+    archive_bench: ModuleType, tmp_path: Path
+) -> None:
+    spec = archive_bench.ArchiveSpec(files=40, large_count=1, large_mib=1)
+    archive = archive_bench.build_archive(spec, tmp_path)
+    assert archive.root.name == spec.name and len(archive.small_files) == 40
+    assert set(archive.kinds.values()) <= set(EXPECTED_WORDS)
+    assert [p.name for p in archive.large] == ["large-0.dcm"]
+    large = pydicom.dcmread(archive.large[0])
+    assert len(large.PixelData) == 1 << 20 and len(large.DigitalSignaturesSequence) == 1
+    assert large.MACParametersSequence[0].MACAlgorithm == "SHA256"
+    stamps = {p: p.stat().st_mtime_ns for p in archive.small_files}
+    again = archive_bench.build_archive(spec, tmp_path)
+    assert again.kinds == archive.kinds
+    assert {p: p.stat().st_mtime_ns for p in again.small_files} == stamps
+    assert [p.name for p in tmp_path.iterdir()] == [spec.name]
+
+
+def test_quick_archive_run(
+    archive_bench: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["--quick", "--files", "150", "--loop-sample", "30", "--rounds", "1"]
+    argv += ["--large-count", "1", "--large-mib", "2"]
+    argv += ["--cache", str(tmp_path / "cache"), "--results", str(tmp_path / "results")]
+    assert archive_bench.main(argv) == 0
+    out = capsys.readouterr().out
+    assert "fixed random sample of 30 of the 150 small files" in out
+    assert out.count("target: ") == 2
+    assert "target: ≥30× DCMTK files/s (all cores): " in out
+    assert "target: every verdict equal to DCMTK's: met (0 of 150 files differ)" in out
+    (report,) = (tmp_path / "results").glob("verify-archive-*.json")
+    document = json.loads(report.read_text())
+    assert document["error"] is None and "$dcmtk:" in document["tools"]["DCMTK"]
+    assert [r["key"] for r in document["results"]] == [
+        "dicomsign-all",
+        "dicomsign-1",
+        "dcmtk-loop",
+        "ours-loop",
+        "dcmtk-parallel",
+        "dicomsign-large",
+        "openssl-large",
+    ]
+    for r in document["results"]:
+        (run,) = r["runs"]
+        assert run["wall_s"] > 0 and run["peak_rss_mib"] > 0 and r["rate"] > 0
+        assert (r["ratio"] is None) == (r["key"] in ("dcmtk-loop", "openssl-large"))
+    assert document["archive"]["loop_files"] == 30
+    assert sum(document["archive"]["kinds"].values()) == 150
+    verdicts = document["verdicts"]
+    assert verdicts["files"] == 150 and verdicts["differ"] == 0
+    assert verdicts["ours_dcmsign_loop"] == {"files": 30, "differ": 0}
+    for kind, words in verdicts["by_kind"].items():
+        assert list(words) == [EXPECTED_WORDS[kind]], kind
+    assert document["table_markdown"].count("\n") == 8
+
+
+def test_million_mode_on_a_small_tree(
+    archive_bench: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["--million", "--million-files", "1200"]
+    argv += ["--cache", str(tmp_path / "cache"), "--results", str(tmp_path / "results")]
+    assert archive_bench.main(argv) == 0
+    out = capsys.readouterr().out
+    assert "target: peak RSS < 200 MiB over 1,200 paths: met (" in out
+    (report,) = (tmp_path / "results").glob("verify-million-*.json")
+    runs = json.loads(report.read_text())["runs"]
+    assert [r["paths"] for r in runs] == [1000, 1200]
+    assert all(r["exit"] == 0 and 0 < r["peak_rss_mib"] < 200 for r in runs)
+    assert len(list((tmp_path / "cache" / "million-1200").rglob("*"))) == 2 + 1200
+
+
+def test_a_failing_verify_stops_the_archive_run_after_reporting(
+    archive_bench: ModuleType,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    tools = archive_bench.Tools.find()
+    broken = archive_bench.Tools(tools.dcmtk, tools.ours, ["false"], tools.openssl)
+    monkeypatch.setattr(archive_bench.Tools, "find", classmethod(lambda cls: broken))
+    argv = ["--quick", "--files", "20", "--large-count", "0", "--rounds", "1"]
+    argv += ["--cache", str(tmp_path / "cache"), "--results", str(tmp_path / "results")]
+    assert archive_bench.main(argv) == 1
+    captured = capsys.readouterr()
+    assert "error: dicomsign verify failed (exit 1)" in captured.err
+    assert "target: every verdict equal to DCMTK's: not measured" in captured.out
+    (report,) = (tmp_path / "results").glob("verify-archive-*.json")
+    document = json.loads(report.read_text())
+    assert document["results"] == [] and "dicomsign verify failed" in document["error"]
