@@ -309,13 +309,19 @@ def connect(spec: str, *, timeout: float = CONNECT_TIMEOUT) -> Iterator[Client]:
                     n_workers=n,
                     processes=True,
                     threads_per_worker=1,
-                    dashboard_address=None,
+                    # Its HTTP server (health, the dashboard) on a free port of this host
+                    # only: None would still take port 8787, or warn when it is taken.
+                    dashboard_address="127.0.0.1:0",
                     silence_logs=logging.ERROR,
                 )
             except Exception as exc:  # noqa: BLE001 - whatever stopped it, in one line
                 raise ClusterError(f"the local Dask cluster cannot start: {exc}") from None
             stack.callback(cluster.close)
             client = Client(cluster, set_as_default=False)
+            stack.callback(client.close)
+            from ._dask_workers import IgnoreInterrupts
+
+            client.register_plugin(IgnoreInterrupts(), name="dicomsign-ignore-interrupts")
         else:
             try:
                 # The address is checked before a Client exists: a Client that failed on a
@@ -330,7 +336,7 @@ def connect(spec: str, *, timeout: float = CONNECT_TIMEOUT) -> Iterator[Client]:
                 client = Client(spec, timeout=timeout, set_as_default=False)
             except OSError as exc:
                 raise ClusterError(f"the Dask scheduler cannot be reached: {exc}") from None
-        stack.callback(client.close)
+            stack.callback(client.close)
         yield client
 
 
