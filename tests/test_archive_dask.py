@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 from distributed import Client, LocalCluster, WorkerPlugin
 
+import dicomsign
 from conftest_archive import Archive
 from dcmtk import dicomsign_cli
 from dicomsign.archive import Verifier
@@ -115,7 +116,8 @@ def _loads(client: Client) -> dict[str, int]:
 def test_the_records_of_a_local_run(archive: Archive, tree: Tree, client: Client) -> None:
     before = _loads(client)
     trust: dict[str, Any] = dict(archive.trust)
-    results = list(verify_on_cluster(tree.root, client, batch_size=BATCH, **trust))
+    assert dicomsign.verify_on_cluster is verify_on_cluster
+    results = list(dicomsign.verify_on_cluster(tree.root, client, batch_size=BATCH, **trust))
     after = _loads(client)
     records = [record(r) for r in results]
     assert _comparable(records) == _comparable(tree.local)
@@ -411,3 +413,68 @@ def test_ctrl_c_stops_the_run_and_its_local_workers_quietly(
     assert sorted(r["path"] for r in records) == files
     local = {r["path"]: r for r in tree.local}
     assert _comparable(records) == _comparable([local[name] for name in files])
+
+
+def _wait_for(condition: Any, what: str, seconds: float = 60) -> None:
+    """Poll ``condition()`` until it holds (a deadline, not a fixed sleep)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"gave up waiting for {what}"
+        time.sleep(0.02)
+
+
+def test_a_scheduler_lost_mid_run_is_one_error(
+    archive: Archive, tree: Tree, tmp_path: Path
+) -> None:
+    """The scheduler killed (SIGKILL) while the run waits for the file list: one line, exit
+    20, a valid journal of the files done, no traceback from the client's logs."""
+    info = tmp_path / "scheduler.json"
+    quiet: dict[str, Any] = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    scheduler = subprocess.Popen(
+        [sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1"]
+        + ["--port", "0", "--dashboard-address", "127.0.0.1:0", "--scheduler-file", str(info)],
+        **quiet,
+    )
+    worker: subprocess.Popen[bytes] | None = None
+    try:
+        _wait_for(lambda: info.exists() and info.stat().st_size, "the scheduler")
+        address = json.loads(info.read_text())["address"]
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "distributed.cli.dask_worker", address, "--no-nanny"]
+            + ["--nthreads", "1", "--no-dashboard"],
+            **quiet,
+        )
+        with Client(address, set_as_default=False, timeout=30) as watcher:
+            watcher.wait_for_workers(1, timeout=60)
+        journal = tmp_path / "journal.jsonl"
+        files = sorted(str(p) for p in tree.root.rglob("*") if p.is_file())[:10]
+        process = subprocess.Popen(
+            [sys.executable, "-m", "dicomsign.cli.dicomsign", "verify", *archive.cli_trust]
+            + ["--files-from", "-", "--batch-size", "2", "--journal", str(journal)]
+            + ["--dask", address],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert process.stdin is not None
+        process.stdin.write("".join(f"{name}\n" for name in files))
+        process.stdin.flush()
+        # The list stays open: batches are in flight when the scheduler goes.
+        _wait_for(lambda: journal.exists() and journal.stat().st_size, "the first record")
+        scheduler.kill()
+        scheduler.wait()
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        for started in (worker, scheduler):
+            if started is not None and started.poll() is None:
+                started.kill()
+                started.wait()
+    assert process.returncode == 20, stderr
+    (line,) = stderr.splitlines()
+    assert line.startswith("dicomsign verify: error: a batch of ")
+    assert "failed on the cluster: " in line  # then Dask's reason (cancelled, comm closed)
+    assert line.endswith("(run the same command with --resume to go on)")
+    records = _lines(journal)
+    assert 0 < len(records) < len(files)
+    assert len({r["path"] for r in records}) == len(records)

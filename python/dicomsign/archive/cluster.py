@@ -60,6 +60,7 @@ __all__ = [
     "connect",
     "judge_on_cluster",
     "local_workers",
+    "silence_logs",
     "verify_batch",
     "verify_on_cluster",
 ]
@@ -272,6 +273,22 @@ def local_workers(spec: str) -> int | None:
     return None if match is None else int(match.group(1))
 
 
+def silence_logs() -> None:
+    """Keep the logs of ``distributed`` (and of the ``tornado`` and ``asyncio`` under it) in
+    this process off standard error: a command says what went wrong in one line (a
+    :class:`ClusterError`), where they would add tracebacks, for a lost scheduler say."""
+    import logging
+
+    for name in ("distributed", "tornado", "bokeh", "asyncio"):
+        family = logging.getLogger(name)
+        family.handlers[:] = [logging.NullHandler()]
+        family.propagate = False
+    for name, logger in list(logging.Logger.manager.loggerDict.items()):
+        if isinstance(logger, logging.Logger) and name.startswith(("distributed.", "tornado.")):
+            logger.handlers.clear()  # distributed gives some of its loggers a handler each
+            logger.propagate = True
+
+
 @contextmanager
 def connect(spec: str, *, timeout: float = CONNECT_TIMEOUT) -> Iterator[Client]:
     """A client of a cluster, closed (with the cluster it started) at the end.
@@ -312,7 +329,7 @@ def connect(spec: str, *, timeout: float = CONNECT_TIMEOUT) -> Iterator[Client]:
                     # Its HTTP server (health, the dashboard) on a free port of this host
                     # only: None would still take port 8787, or warn when it is taken.
                     dashboard_address="127.0.0.1:0",
-                    silence_logs=logging.ERROR,
+                    silence_logs=logging.CRITICAL,  # the workers' logs; failures are raised
                 )
             except Exception as exc:  # noqa: BLE001 - whatever stopped it, in one line
                 raise ClusterError(f"the local Dask cluster cannot start: {exc}") from None

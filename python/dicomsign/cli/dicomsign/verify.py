@@ -29,6 +29,7 @@ from ...archive.cluster import (
     connect,
     judge_on_cluster,
     local_workers,
+    silence_logs,
 )
 from ...archive.engine import default_jobs
 from ...archive.journal import JournalError, JournalWriter, Seen, record
@@ -397,6 +398,7 @@ def _on_cluster(
 ) -> int:
     """The run with ``--dask``: the walk and the journal here, the files verified on the
     cluster's workers; the cluster is left (and a ``local:N`` one closed) at the end."""
+    silence_logs()
     stack = ExitStack()
     try:
         client = stack.enter_context(
