@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
     from .api import RemoveResult, SignResult, load_signer, open_document, remove, sign, verify
     from .archive import FileResult, verify_many
+    from .archive.cluster import verify_on_cluster
     from .exceptions import (
         DicomSignError,
         InputFileError,
@@ -64,6 +65,7 @@ _EXPORTS = {
     "verify": "api",
     "FileResult": "archive",
     "verify_many": "archive",
+    "verify_on_cluster": "archive.cluster",
     "DicomSignError": "exceptions",
     "InputFileError": "exceptions",
     "InvalidSignature": "exceptions",
@@ -127,6 +129,7 @@ __all__ = [
     "sign",
     "verify",
     "verify_many",
+    "verify_on_cluster",
 ]
 
 

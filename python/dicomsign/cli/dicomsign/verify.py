@@ -13,11 +13,24 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack
 from itertools import chain
 from typing import IO, Any, BinaryIO, cast
 
 from ...archive import FileResult, Verifier
+from ...archive.cluster import (
+    CONNECT_TIMEOUT,
+    DEFAULT_BATCH_SIZE,
+    MISSING_EXTRA,
+    ClusterError,
+    ClusterTrust,
+    absolute,
+    connect,
+    judge_on_cluster,
+    local_workers,
+    silence_logs,
+)
 from ...archive.engine import default_jobs
 from ...archive.journal import JournalError, JournalWriter, Seen, record
 from ...archive.pipeline import judge
@@ -39,6 +52,9 @@ __all__ = ["add_parser", "run"]
 
 PROG = "dicomsign verify"
 
+#: The engine of a run: what the walk found and the files to skip, to one result per file.
+Engine = Callable[[Iterable[Found], Callable[[str], bool] | None], Iterator[FileResult]]
+
 
 def _jobs(text: str) -> int:
     try:
@@ -47,6 +63,16 @@ def _jobs(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0, not {text}")
     return value
 
 
@@ -151,6 +177,27 @@ def add_parser(sub: Any) -> None:
         "--report-format",
         choices=FORMATS,
         help="the --report format (default: by its extension: .json .csv .xml .html)",
+    )
+    cluster = verify.add_argument_group("cluster (the extra dicomsign[dask])")
+    cluster.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        help="verify on a Dask cluster: a scheduler address (tcp://host:8786), or local:N "
+        "for N local worker processes; -j is then per batch on a worker",
+    )
+    cluster.add_argument(
+        "--batch-size",
+        type=_jobs,
+        default=None,
+        metavar="N",
+        help="with --dask: files per batch (one task each; default 2000)",
+    )
+    cluster.add_argument(
+        "--dask-timeout",
+        type=_seconds,
+        default=None,
+        metavar="SECONDS",
+        help="with --dask: seconds to reach the scheduler (default 10)",
     )
     output = verify.add_argument_group("output")
     output.add_argument("--json", action="store_true", help="print a JSON document")
@@ -261,7 +308,10 @@ def _open_list(name: str) -> IO[bytes]:
 def _inputs(args: argparse.Namespace, walk: Walk, listed: IO[bytes] | None) -> Iterator[Found]:
     if listed is None:
         return iter(walk)
-    return chain(walk, read_file_list(cast(BinaryIO, listed), null=args.null))
+    files = read_file_list(cast(BinaryIO, listed), null=args.null)
+    if args.dask:
+        files = (Found(absolute(found.path)) for found in files)
+    return chain(walk, files)
 
 
 def _total(args: argparse.Namespace, like: Walk) -> BackgroundCount | int | None:
@@ -298,6 +348,13 @@ def run(args: argparse.Namespace) -> int:
         parser.error("--null needs --files-from")
     if args.report_format and not args.report:
         parser.error("--report-format needs --report")
+    if not args.dask and (args.batch_size is not None or args.dask_timeout is not None):
+        parser.error("--batch-size and --dask-timeout need --dask")
+    if args.dask:
+        try:
+            import distributed  # noqa: F401 - the extra is there, before anything starts
+        except ImportError:
+            return _error(MISSING_EXTRA, 2)
     report_format = None
     if args.report:
         report_format = args.report_format or format_for(args.report)
@@ -324,6 +381,70 @@ def run(args: argparse.Namespace) -> int:
         unchanged.add_journals(args.changed_since)
     except JournalError as exc:
         return _error(exc.message, int(exc.exit_code))
+    seen = (resumed, unchanged)
+    if not args.dask:
+
+        def here(
+            found: Iterable[Found], skip: Callable[[str], bool] | None
+        ) -> Iterator[FileResult]:
+            return judge(found, verifier, jobs=args.jobs, skip=skip)
+
+        return _start(args, here, seen, report_format)
+    return _on_cluster(args, seen, report_format)
+
+
+def _on_cluster(
+    args: argparse.Namespace, seen: tuple[Seen, Seen], report_format: str | None
+) -> int:
+    """The run with ``--dask``: the walk and the journal here, the files verified on the
+    cluster's workers; the cluster is left (and a ``local:N`` one closed) at the end."""
+    silence_logs()
+    stack = ExitStack()
+    try:
+        client = stack.enter_context(
+            connect(args.dask, timeout=args.dask_timeout or CONNECT_TIMEOUT)
+        )
+    except ValueError as exc:
+        args.parser.error(f"--dask {exc}")
+    except ClusterError as exc:
+        return _error(exc.message, int(exc.exit_code))
+    try:
+        settings = ClusterTrust.of(
+            trusted=args.trusted,
+            untrusted=args.untrusted,
+            crls=args.crl,
+            require_signature=args.require_signature,
+            old_format=args.old_format,
+        )
+        workers = local_workers(args.dask)
+        jobs = args.jobs
+        if jobs is None and workers:
+            jobs = max(1, default_jobs() // workers)  # the local cores, shared
+
+        def there(
+            found: Iterable[Found], skip: Callable[[str], bool] | None
+        ) -> Iterator[FileResult]:
+            return judge_on_cluster(
+                found,
+                client,
+                settings,
+                batch_size=args.batch_size or DEFAULT_BATCH_SIZE,
+                jobs=jobs,
+                skip=skip,
+            )
+
+        return _start(args, there, seen, report_format)
+    finally:
+        stack.close()
+
+
+def _start(
+    args: argparse.Namespace,
+    engine: Engine,
+    seen: tuple[Seen, Seen],
+    report_format: str | None,
+) -> int:
+    """Open the file list and the journal, verify, close them."""
     listed: IO[bytes] | None = None
     if args.files_from:
         try:
@@ -342,7 +463,7 @@ def run(args: argparse.Namespace) -> int:
     except JournalError as exc:
         return _error(exc.message, int(exc.exit_code))
     try:
-        return _verify(args, verifier, (resumed, unchanged), listed, journal, report_format)
+        return _verify(args, engine, seen, listed, journal, report_format)
     finally:
         if journal is not None:
             journal.close()
@@ -354,7 +475,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _verify(
     args: argparse.Namespace,
-    verifier: Verifier,
+    engine: Engine,
     seen: tuple[Seen, Seen],
     listed: IO[bytes] | None,
     journal: JournalWriter | None,
@@ -363,7 +484,8 @@ def _verify(
     options: dict[str, Any] = {"require_signature": args.require_signature, "strict": args.strict}
     filters = Filters(tuple(args.include), tuple(args.exclude))
     walk = Walk(
-        args.paths,
+        # The workers of a cluster have working directories of their own.
+        [absolute(p) for p in args.paths] if args.dask else args.paths,
         follow_symlinks=args.follow_symlinks,
         filters=filters,
         ignore=[journal.identity] if journal is not None else [],
@@ -401,11 +523,8 @@ def _verify(
     interrupted = False
     output.start()
     try:
-        results = judge(
-            _inputs(args, walk, listed),
-            verifier,
-            jobs=args.jobs,
-            skip=skip if len(resumed) or len(unchanged) else None,
+        results = engine(
+            _inputs(args, walk, listed), skip if len(resumed) or len(unchanged) else None
         )
         for result in results:
             rec = record(result, **options)
@@ -421,10 +540,13 @@ def _verify(
                 progress.update()
     except KeyboardInterrupt:
         interrupted = True
-    except JournalError as exc:
+    except (JournalError, ClusterError) as exc:
         if progress is not None:
             progress.clear()
-        return _error(exc.message, int(exc.exit_code))
+        message = exc.message
+        if isinstance(exc, ClusterError) and args.journal:
+            message += " (run the same command with --resume to go on)"
+        return _error(message, int(exc.exit_code))
     tally.stop()
     if progress is not None:
         progress.clear()
