@@ -77,13 +77,10 @@ def responders(pki: PKI, tmp_path_factory: pytest.TempPathFactory) -> Iterator[R
             port = free_port()
             env = build_ocsp_pki(pki, base / str(attempt), port, fault.port)
             openssl = OpenSslResponder(env, port)
-            probe = OcspChecker("hard-fail", timeout=1)
             issuer = pki.intermediate.certificate
 
-            def answers(
-                env: OcspPki = env, probe: OcspChecker = probe, issuer: x509.Certificate = issuer
-            ) -> bool:
-                probe._results.clear()  # ask again each time
+            def answers(env: OcspPki = env, issuer: x509.Certificate = issuer) -> bool:
+                probe = OcspChecker("hard-fail", timeout=1)  # a new one: asks again each time
                 return probe.status(env.good.cert, issuer).state is RevocationState.GOOD
 
             try:

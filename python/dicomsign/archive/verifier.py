@@ -73,9 +73,10 @@ class FileResult:
     def status(self) -> Status:
         """One word for the file (:class:`~dicomsign.archive.status.Status`, a ``str``):
         ``verified``, ``unsigned``, ``signature-invalid``, ``certificate-untrusted``,
-        ``certificate-expired``, ``certificate-revoked``, ``policy-violation`` (the worst of
-        its signatures), ``not-dicom`` or ``unreadable`` (missing, not a regular file, or
-        damaged where DCMTK stops; a damaged file is never ``unsigned``)."""
+        ``certificate-expired``, ``certificate-revoked``, ``revocation-unknown`` (OCSP),
+        ``policy-violation`` (the worst of its signatures), ``not-dicom`` or ``unreadable``
+        (missing, not a regular file, or damaged where DCMTK stops; a damaged file is never
+        ``unsigned``)."""
         return file_status(self.report, self.error)
 
     @property
