@@ -388,6 +388,28 @@ def check_response(
         response = ocsp.load_der_ocsp_response(der)
     except ValueError as exc:
         raise OcspError(f"malformed response: {' '.join(str(exc).split())}") from None
+    try:
+        return _read(response, cert, issuer, nonce=nonce, now=now, skew=skew, responder=responder)
+    except (
+        ValueError,
+        TypeError,
+        UnsupportedAlgorithm,
+        x509.DuplicateExtension,
+        x509.UnsupportedGeneralNameType,
+    ) as exc:  # cryptography decodes parts of a response lazily, when they are read
+        raise OcspError(f"malformed response: {' '.join(str(exc).split())}") from None
+
+
+def _read(
+    response: ocsp.OCSPResponse,
+    cert: x509.Certificate,
+    issuer: x509.Certificate,
+    *,
+    nonce: bytes | None,
+    now: datetime,
+    skew: timedelta,
+    responder: str | None,
+) -> RevocationInfo:
     if response.response_status is not ocsp.OCSPResponseStatus.SUCCESSFUL:
         name = _RESPONSE_STATUS.get(response.response_status, str(response.response_status))
         raise OcspError(f"the responder answered {name}")
