@@ -134,6 +134,17 @@ def test_the_records_of_a_local_run(archive: Archive, tree: Tree, client: Client
     assert rsa.report.signatures[0].certificate == here.report.signatures[0].certificate
 
 
+def test_the_ocsp_settings_reach_the_workers(archive: Archive, client: Client) -> None:
+    """``require`` with no responder anywhere (the test certificates name none): every
+    verified signature becomes revocation-unknown on the workers, as it does here."""
+    trust: dict[str, Any] = dict(archive.trust)
+    path = archive.root / "study1/series1/rsa.dcm"
+    there = list(verify_on_cluster([path], client, ocsp="require", **trust))
+    here = Verifier(**trust, ocsp="require").verify(path)
+    assert [str(r.status) for r in there] == [str(here.status)] == ["revocation-unknown"]
+    assert there[0].reason == here.reason
+
+
 def test_the_walk_streams_and_batches_in_flight_are_bounded(
     archive: Archive, tree: Tree, client: Client
 ) -> None:

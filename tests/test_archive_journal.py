@@ -65,7 +65,9 @@ def test_a_record_has_the_documented_fields(archive: Archive) -> None:
         "status",
         "signature_status",
         "message",
+        "revocation",
     }
+    assert first["revocation"] is None  # not checked live (OCSP off)
     assert first["location"] == "Main Dataset" and first["signer"].startswith("/")
     assert first["mac_algorithm"] and first["datetime"] and first["uid"]
     verified = record(verifier.verify(archive.root / "study1/series1/rsa.dcm"))

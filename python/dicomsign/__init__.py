@@ -40,13 +40,21 @@ if TYPE_CHECKING:
         TrustFileError,
     )
     from .exitcodes import ExitCode
+    from .pki.ocsp import OcspChecker
     from .purposes import SignaturePurpose
     from .removal import RemovedSignature
-    from .results import SignatureInfo, SignatureStatus, VerificationReport
+    from .results import (
+        RevocationInfo,
+        RevocationState,
+        SignatureInfo,
+        SignatureStatus,
+        VerificationReport,
+    )
     from .signers import Signer, SoftwareSigner
     from .vocabulary import (
         KeyType,
         MacAlgorithm,
+        OcspMode,
         Profile,
         ReadMode,
         TimestampPolicy,
@@ -80,11 +88,15 @@ _EXPORTS = {
     "SoftwareSigner": "signers",
     "SignaturePurpose": "purposes",
     "RemovedSignature": "removal",
+    "OcspChecker": "pki.ocsp",
+    "RevocationInfo": "results",
+    "RevocationState": "results",
     "SignatureInfo": "results",
     "SignatureStatus": "results",
     "VerificationReport": "results",
     "KeyType": "vocabulary",
     "MacAlgorithm": "vocabulary",
+    "OcspMode": "vocabulary",
     "Profile": "vocabulary",
     "ReadMode": "vocabulary",
     "TimestampPolicy": "vocabulary",
@@ -102,12 +114,16 @@ __all__ = [
     "KeyType",
     "MacAlgorithm",
     "NoSignaturesError",
+    "OcspChecker",
+    "OcspMode",
     "OutputFileError",
     "PolicyError",
     "Profile",
     "ReadMode",
     "RemoveResult",
     "RemovedSignature",
+    "RevocationInfo",
+    "RevocationState",
     "SignResult",
     "SignatureCreationError",
     "SignatureInfo",

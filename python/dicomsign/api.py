@@ -38,7 +38,9 @@ if TYPE_CHECKING:
     from pydicom import Dataset
 
     from .pki import TrustStore
+    from .pki.ocsp import OcspChecker
     from .pki.store import CertificateSource, CrlSource
+    from .vocabulary import OcspMode
 
 __all__ = [
     "RemoveResult",
@@ -412,6 +414,9 @@ def verify(
     timestamps: TimestampPolicy | str = TimestampPolicy.VERIFY,
     old_format: bool = False,
     read_mode: ReadMode | str = ReadMode.AUTO,
+    ocsp: OcspMode | str | OcspChecker = "off",
+    ocsp_url: str | None = None,
+    ocsp_timeout: float | None = None,
 ) -> VerificationReport:
     """Verify every digital signature of a DICOM document.
 
@@ -438,6 +443,18 @@ def verify(
         Verify with DCMTK's pre-3.5.4 encapsulated pixel data format.
     read_mode : ReadMode or str
         The input format: ``"auto"`` (default), ``"file"`` or ``"dataset"``.
+    ocsp : OcspMode, str or OcspChecker
+        Check the signer certificate of each signature that passed with its OCSP responder:
+        ``"off"`` (default: nothing is fetched), ``"soft-fail"`` (only a revoked certificate
+        fails), ``"hard-fail"`` (a status that cannot be had fails too), ``"require"`` (also a
+        certificate that names no responder fails); see :mod:`dicomsign.pki.ocsp`. A
+        prepared :class:`~dicomsign.pki.ocsp.OcspChecker` shares its answers between calls.
+        The outcome is in each signature's ``revocation``; a failure gives the status
+        ``revoked`` or ``revocation-unknown``.
+    ocsp_url : str, optional
+        Ask this responder instead of the one the certificate names (AIA).
+    ocsp_timeout : float, optional
+        Seconds to wait for the responder (default 10).
 
     Returns
     -------
@@ -456,9 +473,16 @@ def verify(
         The document cannot be read (exit code 20).
     TypeError
         A trust argument is neither a path, nor the right object, nor an iterable of them.
+    ValueError
+        An unknown OCSP mode, or ``ocsp_url``/``ocsp_timeout`` with OCSP off.
     """
     from .pki import TrustStore
 
+    checker = None
+    if ocsp != "off" or ocsp_url is not None or ocsp_timeout is not None:
+        from .pki.ocsp import ocsp_checker
+
+        checker = ocsp_checker(ocsp, url=ocsp_url, timeout=ocsp_timeout)
     store = trust if trust is not None else TrustStore()
     store.add_sources(trusted=trusted, untrusted=untrusted, crls=crls)
     if crl_check:
@@ -466,18 +490,19 @@ def verify(
     doc = open_document(source, read_mode=read_mode)
     checks = doc.check_signatures(old_format=old_format)
     pol = VerificationPolicy(policy)
-    checker = None
+    profile_check = None
     if pol not in (VerificationPolicy.IF_PRESENT, VerificationPolicy.REQUIRE):
         from .profiles import verification_check
 
-        checker = verification_check(doc, pol)
+        profile_check = verification_check(doc, pol)
     outcome = evaluate(
         checks.checks,
         trust=store,
         policy=pol,
         timestamps=TimestampPolicy(timestamps),
-        profile_check=checker,
+        profile_check=profile_check,
         skipped=len(checks.skipped),
+        ocsp=checker,
     )
     return outcome.report
 

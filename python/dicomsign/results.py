@@ -10,9 +10,17 @@ from .exceptions import InvalidSignature, NoSignaturesError, PolicyError
 from .exitcodes import ExitCode
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from cryptography import x509
 
-__all__ = ["SignatureInfo", "SignatureStatus", "VerificationReport"]
+__all__ = [
+    "RevocationInfo",
+    "RevocationState",
+    "SignatureInfo",
+    "SignatureStatus",
+    "VerificationReport",
+]
 
 
 class SignatureStatus(StrEnum):
@@ -28,13 +36,67 @@ class SignatureStatus(StrEnum):
     EXPIRED = "expired"
     #: The certificate was not yet valid at signing time (or is not yet valid now).
     NOT_YET_VALID = "not-yet-valid"
-    #: The certificate is revoked by a CRL in the trust store.
+    #: The certificate is revoked: by a CRL in the trust store, or by its OCSP responder.
     REVOKED = "revoked"
+    #: The signature and the chain are correct, but the certificate's revocation status
+    #: could not be had and the OCSP mode demands it (``hard-fail``, ``require``).
+    REVOCATION_UNKNOWN = "revocation-unknown"
 
     @property
     def ok(self) -> bool:
         """True only for :attr:`VALID`."""
         return self is SignatureStatus.VALID
+
+
+class RevocationState(StrEnum):
+    """What a live revocation check (OCSP) learnt about a certificate."""
+
+    #: The responder vouches that the certificate is not revoked.
+    GOOD = "good"
+    #: The responder reports the certificate revoked.
+    REVOKED = "revoked"
+    #: The responder does not know the certificate (OCSP ``unknown``).
+    UNKNOWN = "unknown"
+    #: No valid answer: the responder cannot be reached, timed out, answered with an error
+    #: status (``tryLater``...), or its response failed one of the checks (signer not
+    #: authorised, signature, certificate ID, nonce, freshness).
+    UNAVAILABLE = "unavailable"
+    #: Nothing to ask: the certificate names no OCSP responder (Authority Information Access)
+    #: and none was given, or it is self-signed.
+    NO_RESPONDER = "no-responder"
+
+
+@dataclass(frozen=True)
+class RevocationInfo:
+    """The live revocation check of a signer certificate (OCSP).
+
+    Attributes
+    ----------
+    state : RevocationState
+        What was learnt.
+    method : str
+        ``"ocsp"``.
+    responder : str or None
+        The responder's URL, when there was one to ask.
+    reason : str or None
+        For a revoked certificate: the CRL reason as RFC 5280 names it (``keyCompromise``,
+        ``superseded``...); None when the responder gives none.
+    revoked_at : datetime or None
+        For a revoked certificate: when it was revoked (UTC).
+    detail : str or None
+        Why the status is unknown or unavailable, in one line.
+    this_update, next_update : datetime or None
+        The validity of the response (UTC), when one was accepted.
+    """
+
+    state: RevocationState
+    method: str = "ocsp"
+    responder: str | None = None
+    reason: str | None = None
+    revoked_at: datetime | None = None
+    detail: str | None = None
+    this_update: datetime | None = None
+    next_update: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +137,9 @@ class SignatureInfo:
         ``"3.6"`` or ``"3.7"``: which DCMTK release's value normalization made the MAC match.
     has_timestamp : bool
         True when a Certified Timestamp is present.
+    revocation : RevocationInfo or None
+        The live revocation check of the signer certificate (OCSP); None when none ran
+        (OCSP off, or the signature failed before).
     """
 
     number: int
@@ -93,6 +158,7 @@ class SignatureInfo:
     message: str = ""
     value_rule: str | None = None
     has_timestamp: bool = False
+    revocation: RevocationInfo | None = None
 
 
 @dataclass(frozen=True)

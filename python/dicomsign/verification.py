@@ -3,7 +3,9 @@
 The engine judges each signature by itself (``Document.check_signatures``: DCMTK's checks in
 DCMTK's order up to the certificate chain, dcmsign-behaviour.md §6.2). This module adds what
 follows in DCMTK's order: the certificate chain (:mod:`dicomsign.pki`), the certified
-timestamp policy (:mod:`dicomsign.tsp`), and the final policy decision (§6.5).
+timestamp policy (:mod:`dicomsign.tsp`), and the final policy decision (§6.5). Beyond DCMTK,
+a signature that passed all of these can have its signer certificate's revocation checked
+live (OCSP, :mod:`dicomsign.pki.ocsp`), also when the chain was judged by the engine alone.
 """
 
 from __future__ import annotations
@@ -24,10 +26,12 @@ from .vocabulary import Outcome, TimestampPolicy, VerificationPolicy
 if TYPE_CHECKING:
     from ._core import SignatureCheck
     from .pki import TrustStore
+    from .pki.ocsp import OcspChecker
 
 __all__ = ["Check", "TimestampPolicy", "Verification", "VerificationPolicy", "evaluate"]
 
 CHAIN_FAILED = "signature is OK but certificate verification failed: "
+REVOCATION_UNKNOWN = "signature is OK but the certificate's revocation status is unknown: "
 
 _STATUS = {
     Outcome.VALID: SignatureStatus.VALID,
@@ -97,6 +101,7 @@ def _check_one(
     trust: TrustStore | None,
     timestamps: TimestampPolicy,
     chains_trusted: bool,
+    ocsp: OcspChecker | None = None,
 ) -> Check:
     sig = verdict.signature
     der = verdict.certificate
@@ -122,6 +127,17 @@ def _check_one(
         timestamp = (judged.level, judged.text)
         if judged.failure is not None:
             status, message = SignatureStatus.CORRUPTED, judged.failure
+    revocation = None
+    if status is SignatureStatus.VALID and ocsp is not None and cert is not None:
+        # After the timestamp: once timestamps are verified, its genTime is ``existed_at``.
+        checked = ocsp.verdict(cert, ocsp.issuer_of(cert, trust))
+        revocation = checked.info
+        if checked.failure == "revoked":
+            status = SignatureStatus.REVOKED
+            message = result = f"{CHAIN_FAILED}certificate revoked: {checked.text}"
+        elif checked.failure == "unknown":
+            status = SignatureStatus.REVOCATION_UNKNOWN
+            message = result = REVOCATION_UNKNOWN + checked.text
     info = SignatureInfo(
         number=number,
         uid=sig.uid,
@@ -139,6 +155,7 @@ def _check_one(
         message=message,
         value_rule=verdict.value_rule,
         has_timestamp=sig.timestamp is not None,
+        revocation=revocation,
     )
     return Check(info, verdict, tuple(verdict.warnings), tuple(notices), result, timestamp)
 
@@ -159,6 +176,7 @@ def evaluate(
     profile_check: Callable[[Check], bool] | None = None,
     skipped: int = 0,
     chains_trusted: bool = False,
+    ocsp: OcspChecker | None = None,
 ) -> Verification:
     """Judge every signature and make DCMTK's final decision.
 
@@ -179,7 +197,11 @@ def evaluate(
         Signature sequences the engine skipped inside Original Attributes Sequence.
     chains_trusted : bool
         The caller already knows every certificate chain is valid
-        (``SignatureChecks.surely_valid``): ``trust`` is not consulted.
+        (``SignatureChecks.surely_valid``): ``trust`` is not consulted for the chain.
+    ocsp : OcspChecker, optional
+        Checks the signer certificate of every signature that passed everything else with
+        its OCSP responder (whether or not ``chains_trusted``); its mode decides what an
+        unknown status does. The issuer is looked up in ``trust``.
 
     Returns
     -------
@@ -187,7 +209,7 @@ def evaluate(
         The report (statuses and exit code) and the per-signature checks.
     """
     checks = tuple(
-        _check_one(n, v, trust, timestamps, chains_trusted) for n, v in enumerate(verdicts, 1)
+        _check_one(n, v, trust, timestamps, chains_trusted, ocsp) for n, v in enumerate(verdicts, 1)
     )
     infos = tuple(c.info for c in checks)
     if not checks:

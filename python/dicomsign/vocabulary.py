@@ -13,6 +13,7 @@ from enum import StrEnum
 __all__ = [
     "KeyType",
     "MacAlgorithm",
+    "OcspMode",
     "Outcome",
     "Profile",
     "ReadMode",
@@ -118,6 +119,24 @@ class TimestampPolicy(StrEnum):
 
     VERIFY = "verify"
     IGNORE = "ignore"
+    REQUIRE = "require"
+
+
+class OcspMode(StrEnum):
+    """How the signer certificate's revocation is checked live with OCSP (``--ocsp``).
+
+    Off by default: nothing is fetched unless asked. The modes differ only when the status
+    cannot be had (see :mod:`dicomsign.pki.ocsp` for the table):
+
+    - ``soft-fail``: only a certificate the responder reports revoked fails;
+    - ``hard-fail``: a certificate whose status cannot be had fails too (responder down,
+      ``unknown``, a response that fails a check); one that names no responder passes;
+    - ``require``: as ``hard-fail``, and a certificate without a responder fails as well.
+    """
+
+    OFF = "off"
+    SOFT_FAIL = "soft-fail"
+    HARD_FAIL = "hard-fail"
     REQUIRE = "require"
 
 

@@ -128,6 +128,9 @@ class ClusterTrust:
     stamps : tuple
         (size, mtime_ns) of each trust file as the client saw it: a worker that kept a
         verifier of an earlier run loads changed trust files again.
+    ocsp, ocsp_url, ocsp_timeout
+        The OCSP check (:class:`~dicomsign.vocabulary.OcspMode` value, responder, timeout);
+        each worker process asks about each certificate once.
     """
 
     trusted: tuple[str, ...] = ()
@@ -136,6 +139,9 @@ class ClusterTrust:
     policy: str = "if-present"
     old_format: bool = False
     stamps: tuple[tuple[int, int] | None, ...] = ()
+    ocsp: str = "off"
+    ocsp_url: str | None = None
+    ocsp_timeout: float | None = None
 
     @classmethod
     def of(
@@ -146,6 +152,9 @@ class ClusterTrust:
         crls: object = None,
         require_signature: bool = False,
         old_format: bool = False,
+        ocsp: str = "off",
+        ocsp_url: str | None = None,
+        ocsp_timeout: float | None = None,
     ) -> ClusterTrust:
         """The settings of a run from the arguments of :func:`verify_on_cluster`."""
         files = (
@@ -155,7 +164,15 @@ class ClusterTrust:
         )
         stamps = tuple(_stamp(p) for group in files for p in group)
         policy = "require" if require_signature else "if-present"
-        return cls(*files, policy=policy, old_format=old_format, stamps=stamps)
+        return cls(
+            *files,
+            policy=policy,
+            old_format=old_format,
+            stamps=stamps,
+            ocsp=str(ocsp),
+            ocsp_url=ocsp_url,
+            ocsp_timeout=ocsp_timeout,
+        )
 
     def verifier(self) -> Verifier:
         """A :class:`Verifier` with these settings (loads the trust files).
@@ -171,6 +188,9 @@ class ClusterTrust:
             crls=list(self.crls),
             policy=self.policy,
             old_format=self.old_format,
+            ocsp=self.ocsp,
+            ocsp_url=self.ocsp_url,
+            ocsp_timeout=self.ocsp_timeout,
         )
 
 
@@ -485,6 +505,9 @@ def verify_on_cluster(
     in_flight: int | None = None,
     jobs: int | None = None,
     retries: int = DEFAULT_RETRIES,
+    ocsp: str = "off",
+    ocsp_url: str | None = None,
+    ocsp_timeout: float | None = None,
 ) -> Iterator[FileResult]:
     """Verify files and directory trees on a Dask cluster; yield each file's result as its
     batch completes (:func:`~dicomsign.archive.verify_many` with the work on the workers).
@@ -515,6 +538,9 @@ def verify_on_cluster(
     retries : int
         Dask ``retries`` of a batch whose task raises; a batch whose worker dies is run
         again by the scheduler (Dask's ``allowed-failures``).
+    ocsp, ocsp_url, ocsp_timeout
+        As for :func:`~dicomsign.archive.verify_many` (a mode name, not a prepared checker:
+        each worker process asks about each certificate once).
 
     Returns
     -------
@@ -537,6 +563,9 @@ def verify_on_cluster(
         crls=crls,
         require_signature=require_signature,
         old_format=old_format,
+        ocsp=ocsp,
+        ocsp_url=ocsp_url,
+        ocsp_timeout=ocsp_timeout,
     )
     settings.verifier()  # every trust file loads here before anything is sent
     skip = None

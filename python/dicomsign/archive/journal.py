@@ -18,7 +18,12 @@ Schema version 1 (field ``v``); later versions add fields, never change one:
   order, with ``number``, ``uid``, ``location``, ``mac_algorithm``, ``signer`` (the
   certificate's subject), ``datetime`` (the signing time as stored), ``purpose``,
   ``status`` (the word for the signature), ``signature_status`` (the API's
-  :class:`~dicomsign.results.SignatureStatus`) and ``message`` (DCMTK's text).
+  :class:`~dicomsign.results.SignatureStatus`), ``message`` (DCMTK's text) and
+  ``revocation``: null unless the signer certificate was checked live (``--ocsp``), else an
+  object with ``method`` (``"ocsp"``), ``state`` (``good``, ``revoked``, ``unknown``,
+  ``unavailable``, ``no-responder``), ``responder`` (the URL), ``reason`` (RFC 5280's name
+  of the revocation reason, e.g. ``keyCompromise``), ``revoked_at``, ``this_update``,
+  ``next_update`` (UTC, ISO 8601, or null) and ``detail`` (why the status is unknown).
 
 A path may have several records (a file verified again after it changed): the last one is
 the file's current state.
@@ -36,6 +41,7 @@ from typing import Any, Self
 
 from ..exceptions import DicomSignError, os_reason
 from ..exitcodes import ExitCode
+from ..results import RevocationInfo
 from .status import is_failure, one_line, signature_status
 from .verifier import FileResult
 
@@ -76,6 +82,26 @@ def record_path(rec: dict[str, Any]) -> bytes:
     return str(rec.get("path", "")).encode("utf-8", "surrogateescape")
 
 
+def _time(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def revocation_fields(info: RevocationInfo | None) -> dict[str, Any] | None:
+    """The journal's ``revocation`` object of a signature (None when not checked live)."""
+    if info is None:
+        return None
+    return {
+        "method": info.method,
+        "state": info.state.value,
+        "responder": info.responder,
+        "reason": info.reason,
+        "revoked_at": _time(info.revoked_at),
+        "this_update": _time(info.this_update),
+        "next_update": _time(info.next_update),
+        "detail": None if info.detail is None else one_line(info.detail),
+    }
+
+
 def record(
     result: FileResult,
     *,
@@ -102,6 +128,7 @@ def record(
                     "status": str(signature_status(sig)),
                     "signature_status": sig.status.value if sig.status is not None else None,
                     "message": one_line(sig.message),
+                    "revocation": revocation_fields(sig.revocation),
                 }
             )
             if signed_tags:

@@ -14,7 +14,9 @@ from .verifier import FileResult, Verifier
 from .walk import Filters, Found, Walk
 
 if TYPE_CHECKING:
+    from ..pki.ocsp import OcspChecker
     from ..pki.store import CertificateSource, CrlSource
+    from ..vocabulary import OcspMode
 
 __all__ = ["judge", "verify_many"]
 
@@ -76,6 +78,9 @@ def verify_many(
     include: str | Iterable[str] = (),
     exclude: str | Iterable[str] = (),
     changed_since: PathArgument | Iterable[PathArgument] | None = None,
+    ocsp: OcspMode | str | OcspChecker = "off",
+    ocsp_url: str | None = None,
+    ocsp_timeout: float | None = None,
 ) -> Iterator[FileResult]:
     """Verify files and directory trees in parallel; yield each file's result as it completes.
 
@@ -98,13 +103,24 @@ def verify_many(
         The walk's rules (see :mod:`dicomsign.archive.walk`).
     changed_since : journal path or paths, optional
         Leave out files with a record of the same path, size and mtime_ns in these journals.
+    ocsp : OcspMode, str or OcspChecker
+        Check each valid signature's signer certificate with its OCSP responder: ``"off"``
+        (default: nothing is fetched), ``"soft-fail"`` (only a revoked certificate fails),
+        ``"hard-fail"`` (a status that cannot be had fails: ``revocation-unknown``),
+        ``"require"`` (also a certificate that names no responder fails); see
+        :mod:`dicomsign.pki.ocsp`. One query per distinct certificate for the run.
+    ocsp_url : str, optional
+        Ask this responder for every certificate instead of the one it names (AIA).
+    ocsp_timeout : float, optional
+        Seconds to wait for the responder (default 10).
 
     Returns
     -------
     iterator of FileResult
         In the order the files complete; ``result.status`` is the word (``verified``,
         ``unsigned``, ``signature-invalid``, ``certificate-untrusted``,
-        ``certificate-expired``, ``certificate-revoked``, ``not-dicom``, ``unreadable``...).
+        ``certificate-expired``, ``certificate-revoked``, ``revocation-unknown``,
+        ``not-dicom``, ``unreadable``...).
 
     Raises
     ------
@@ -112,6 +128,8 @@ def verify_many(
         At once (before anything is verified) when a trust or CRL file cannot be loaded.
     JournalError
         At once, when a ``changed_since`` journal cannot be read.
+    ValueError
+        At once, for an unknown OCSP mode or ``ocsp_url``/``ocsp_timeout`` with OCSP off.
     """
     verifier = Verifier(
         trusted=trusted,
@@ -119,6 +137,9 @@ def verify_many(
         crls=crls,
         policy="require" if require_signature else "if-present",
         old_format=old_format,
+        ocsp=ocsp,
+        ocsp_url=ocsp_url,
+        ocsp_timeout=ocsp_timeout,
     )
     skip = None
     if changed_since is not None:

@@ -50,7 +50,8 @@ class Status(StrEnum):
     #: The signature is correct but its certificate was outside its validity period (expired,
     #: or not yet valid) when it was checked.
     CERTIFICATE_EXPIRED = "certificate-expired"
-    #: The signature is correct but a CRL revokes its certificate.
+    #: The signature is correct but its certificate is revoked: by a CRL, or by its OCSP
+    #: responder (``--ocsp``; then the reason and the time of revocation are in the reason).
     CERTIFICATE_REVOKED = "certificate-revoked"
     #: No ``DICM`` prefix and not readable as a dataset (empty, text, other formats); a
     #: failure only under ``--strict``.
@@ -60,7 +61,9 @@ class Status(StrEnum):
     UNREADABLE = "unreadable"
     #: Reserved (certified timestamps): valid thanks to a verified timestamp.
     VERIFIED_BY_TIMESTAMP = "verified-by-timestamp"
-    #: Reserved (revocation): the revocation status could not be determined.
+    #: The signature and the chain are correct, but the certificate's revocation status could
+    #: not be had and ``--ocsp hard-fail`` or ``require`` demands it (responder down, timed
+    #: out, ``unknown``, a response that fails a check; under ``require`` also: no responder).
     REVOCATION_UNKNOWN = "revocation-unknown"
     #: No signature fulfils the required signature profile (``Verifier`` with a profile
     #: policy: creator, authorization, SR); reserved for the command line.
@@ -109,6 +112,7 @@ _BY_SIGNATURE_STATUS = {
     SignatureStatus.EXPIRED: Status.CERTIFICATE_EXPIRED,
     SignatureStatus.NOT_YET_VALID: Status.CERTIFICATE_EXPIRED,
     SignatureStatus.REVOKED: Status.CERTIFICATE_REVOKED,
+    SignatureStatus.REVOCATION_UNKNOWN: Status.REVOCATION_UNKNOWN,
 }
 
 

@@ -9,7 +9,9 @@ files (``TrustAnchors``, loaded once; each distinct chain judged once per valida
 When every signature is surely valid, the file is verified without the Python chain emulation;
 otherwise the same verdicts go through :func:`dicomsign.verification.evaluate` with the run's
 :class:`~dicomsign.trust.TrustStore` (the file "falls back", :attr:`FileResult.fallback`). The
-outcome per file is DCMTK's.
+outcome per file is DCMTK's. With OCSP on (``ocsp``), every signature that passed has its
+signer certificate checked live in both cases: the quick path skips the chain emulation, not
+revocation.
 """
 
 from __future__ import annotations
@@ -29,7 +31,9 @@ from ..vocabulary import VerificationPolicy
 from .status import Status, file_status, reason
 
 if TYPE_CHECKING:
+    from ..pki.ocsp import OcspChecker
     from ..pki.store import CertificateSource, CrlSource
+    from ..vocabulary import OcspMode
 
 __all__ = ["FileResult", "Verifier"]
 
@@ -69,9 +73,10 @@ class FileResult:
     def status(self) -> Status:
         """One word for the file (:class:`~dicomsign.archive.status.Status`, a ``str``):
         ``verified``, ``unsigned``, ``signature-invalid``, ``certificate-untrusted``,
-        ``certificate-expired``, ``certificate-revoked``, ``policy-violation`` (the worst of
-        its signatures), ``not-dicom`` or ``unreadable`` (missing, not a regular file, or
-        damaged where DCMTK stops; a damaged file is never ``unsigned``)."""
+        ``certificate-expired``, ``certificate-revoked``, ``revocation-unknown`` (OCSP),
+        ``policy-violation`` (the worst of its signatures), ``not-dicom`` or ``unreadable``
+        (missing, not a regular file, or damaged where DCMTK stops; a damaged file is never
+        ``unsigned``)."""
         return file_status(self.report, self.error)
 
     @property
@@ -106,6 +111,15 @@ class Verifier:
         ``IF_PRESENT`` (files without signatures pass) or ``REQUIRE``.
     old_format : bool
         DCMTK's pre-3.5.4 format for encapsulated pixel data.
+    ocsp : OcspMode, str or OcspChecker
+        Check each valid signature's signer certificate with OCSP: ``"off"`` (default:
+        nothing is fetched), ``"soft-fail"``, ``"hard-fail"``, ``"require"`` (see
+        :mod:`dicomsign.pki.ocsp`), or a prepared :class:`~dicomsign.pki.ocsp.OcspChecker`
+        (its cache shared). One query per distinct certificate for the verifier's life.
+    ocsp_url : str, optional
+        Ask this responder for every certificate instead of the one it names (AIA).
+    ocsp_timeout : float, optional
+        Seconds to wait for the responder (default 10).
 
     Raises
     ------
@@ -115,6 +129,9 @@ class Verifier:
         verified with trust material that is silently incomplete.
     TypeError
         A trust argument is neither a path, nor the right object, nor an iterable of them.
+    ValueError
+        An unknown OCSP mode, a timeout that is not positive, or ``ocsp_url`` or
+        ``ocsp_timeout`` with OCSP off.
     """
 
     def __init__(
@@ -125,12 +142,20 @@ class Verifier:
         crls: CrlSource | Iterable[CrlSource] | None = None,
         policy: VerificationPolicy | str = VerificationPolicy.IF_PRESENT,
         old_format: bool = False,
+        ocsp: OcspMode | str | OcspChecker = "off",
+        ocsp_url: str | None = None,
+        ocsp_timeout: float | None = None,
     ) -> None:
         from cryptography import x509
 
         from ..pki import TrustStore
         from ..pki.store import trust_sources
 
+        self.ocsp: OcspChecker | None = None
+        if ocsp != "off" or ocsp_url is not None or ocsp_timeout is not None:
+            from ..pki.ocsp import ocsp_checker
+
+            self.ocsp = ocsp_checker(ocsp, url=ocsp_url, timeout=ocsp_timeout)
         ensure_dictionary()
         certificates = trust_sources(trusted, x509.Certificate, "trusted")
         intermediates = trust_sources(untrusted, x509.Certificate, "untrusted")
@@ -184,6 +209,7 @@ class Verifier:
             chains_trusted=check.surely_valid,
             policy=self.policy,
             skipped=len(checks.skipped),
+            ocsp=self.ocsp,
         )
         fallback = not check.surely_valid and len(checks) > 0
         return FileResult(

@@ -10,6 +10,7 @@ emulation of OpenSSL's chain validation with its revocation seam.
 | :mod:`.chain` | ``X509_verify_cert`` as DCMTK configures it |
 | :mod:`.revocation` | :class:`RevocationChecker`, the protocol of revocation checks |
 | :mod:`.crl` | the CRL check of DCMTK's options |
+| :mod:`.ocsp` | revocation checked live with OCSP (``dicomsign verify --ocsp``) |
 | :mod:`.verify_errors` | OpenSSL's error codes and texts, :class:`ChainResult` |
 """
 

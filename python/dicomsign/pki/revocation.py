@@ -4,8 +4,9 @@ A checker gets the chain as built (leaf first, trust anchor last) and the verifi
 it passes, or raises :class:`~dicomsign.pki.verify_errors.ChainFailure` with OpenSSL's error
 code and the depth of the certificate it judged (``X509_V_ERR_CERT_REVOKED``,
 ``X509_V_ERR_UNABLE_TO_GET_CRL``...). :class:`~dicomsign.pki.crl.CrlChecker` is the checker of
-DCMTK's options (CRLs from files and hashed directories, the leaf only); an OCSP checker
-implements the same protocol.
+DCMTK's options (CRLs from files and hashed directories, the leaf only);
+:class:`~dicomsign.pki.ocsp.OcspChecker` implements the same protocol (the leaf, asked live),
+though verification runs it after the chain, to keep the reason and time of a revocation.
 """
 
 from __future__ import annotations

@@ -47,6 +47,7 @@ from ...archive.status import (
 from ...archive.walk import Filters, Found, Walk, read_file_list
 from ...exceptions import TrustFileError, os_reason
 from ...exitcodes import ExitCode
+from ...results import VerificationReport
 
 __all__ = ["add_parser", "run"]
 
@@ -105,6 +106,26 @@ def add_parser(sub: Any) -> None:
     )
     trust.add_argument(
         "--crl", action="append", default=[], metavar="PEM", help="CRL file; repeatable"
+    )
+    revocation = verify.add_argument_group("revocation (OCSP: off unless asked)")
+    revocation.add_argument(
+        "--ocsp",
+        choices=("off", "soft-fail", "hard-fail", "require"),
+        default="off",
+        help="check each signer certificate with its OCSP responder: soft-fail (only a revoked "
+        "certificate fails), hard-fail (an unknown status fails too: revocation-unknown), "
+        "require (also a certificate without a responder fails); default off",
+    )
+    revocation.add_argument(
+        "--ocsp-url",
+        metavar="URL",
+        help="ask this responder for every certificate instead of the one it names (AIA)",
+    )
+    revocation.add_argument(
+        "--ocsp-timeout",
+        type=_seconds,
+        metavar="SECONDS",
+        help="seconds to wait for the responder (default 10)",
     )
     policy = verify.add_argument_group("policy")
     policy.add_argument(
@@ -219,6 +240,16 @@ def _label(status: Status | str) -> str:
     return str(status).upper()
 
 
+def _revocation_note(report: VerificationReport) -> str:
+    """For a file that passed with a revocation status OCSP could not confirm (soft-fail):
+    ``; revocation not confirmed: <why>``; else nothing."""
+    for sig in report.signatures:
+        info = sig.revocation
+        if info is not None and info.state.value not in ("good", "revoked"):
+            return f"; revocation not confirmed: {one_line(info.detail or info.state.value)}"
+    return ""
+
+
 class TextOutput:
     """One line per file (failing signatures: one line each)."""
 
@@ -242,7 +273,8 @@ class TextOutput:
         if status not in FAILED:
             if not self.quiet:
                 n = len(report.signatures)
-                self.stream.write(f"{name}: OK ({n} signature{'s' if n != 1 else ''})\n")
+                note = _revocation_note(report)
+                self.stream.write(f"{name}: OK ({n} signature{'s' if n != 1 else ''}{note})\n")
             return
         if report.error:
             self.stream.write(f"{name}: {_label(status)}: {one_line(report.error)}\n")
@@ -355,6 +387,10 @@ def run(args: argparse.Namespace) -> int:
             import distributed  # noqa: F401 - the extra is there, before anything starts
         except ImportError:
             return _error(MISSING_EXTRA, 2)
+    if args.ocsp == "off" and (args.ocsp_url is not None or args.ocsp_timeout is not None):
+        parser.error("--ocsp-url and --ocsp-timeout need --ocsp soft-fail, hard-fail or require")
+    if args.ocsp_url is not None and not args.ocsp_url.lower().startswith(("http:", "https:")):
+        parser.error(f"--ocsp-url must be an http or https URL, not {args.ocsp_url!r}")
     report_format = None
     if args.report:
         report_format = args.report_format or format_for(args.report)
@@ -370,6 +406,9 @@ def run(args: argparse.Namespace) -> int:
             crls=args.crl,
             policy="require" if args.require_signature else "if-present",
             old_format=args.old_format,
+            ocsp=args.ocsp,
+            ocsp_url=args.ocsp_url,
+            ocsp_timeout=args.ocsp_timeout,
         )
     except TrustFileError as exc:
         # A configuration error: nothing is verified with incomplete trust material.
@@ -415,6 +454,9 @@ def _on_cluster(
             crls=args.crl,
             require_signature=args.require_signature,
             old_format=args.old_format,
+            ocsp=args.ocsp,
+            ocsp_url=args.ocsp_url,
+            ocsp_timeout=args.ocsp_timeout,
         )
         workers = local_workers(args.dask)
         jobs = args.jobs
