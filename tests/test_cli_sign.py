@@ -8,8 +8,10 @@ import json
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -17,7 +19,7 @@ import pytest
 
 import dicomsign
 from conftest_archive import Archive
-from dcmtk import dcmtk, dicomsign_cli
+from dcmtk import dcmtk, dicomsign_cli, ours
 from pki import PKI
 
 
@@ -171,3 +173,28 @@ def test_the_api_signs_many_in_parallel(pki: PKI, archive: Archive, tmp_path: Pa
     assert failed.exit_code == 20 and "No such file or directory" in (failed.reason or "")
     assert not os.path.exists(failed.output)
     assert len({o.uid for o in outcomes if o.uid}) == 8
+
+
+@pytest.mark.parametrize("tool", ["dcmsign", "dicomsign"])
+def test_an_output_that_is_a_fifo_is_written_not_replaced(
+    pki: PKI, archive: Archive, tmp_path: Path, tool: str
+) -> None:
+    """A device or a FIFO (``/dev/null``, a pipe) is written directly, as DCMTK does: the
+    atomic rename of a regular output would replace it by a regular file."""
+    source = archive.root / "study1" / "unsigned.dcm"
+    fifo = tmp_path / "pipe.dcm"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    if tool == "dcmsign":
+        done = ours("--sign", pki.rsa2048.key, pki.rsa2048.cert, source, fifo)
+    else:
+        done = dicomsign_cli("sign", *_key(pki), source, "-o", fifo)
+    reader.join(timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+    signed = tmp_path / "signed.dcm"
+    signed.write_bytes(received[0])
+    _dcmtk_verifies(pki, signed)

@@ -635,7 +635,7 @@ def test_command_line(responders: Responders, tmp_path: Path) -> None:
         (["--ocsp-timeout", "3"], "--ocsp-url and --ocsp-timeout need --ocsp"),
         (["--ocsp", "sometimes"], "invalid choice: 'sometimes'"),
         (["--ocsp", "require", "--ocsp-url", "ldap://x/"], "must be an http or https URL"),
-        (["--ocsp", "require", "--ocsp-timeout", "0"], "must be positive, not 0"),
+        (["--ocsp", "require", "--ocsp-timeout", "0"], "must be more than 0, not 0"),
         (["--ocsp", "require", "--ocsp-timeout", "soon"], "not a number: 'soon'"),
     ],
 )

@@ -181,16 +181,16 @@ impl PyPrivateKey {
         self.inner.odd_modulus()
     }
 
-    /// Signs a MAC digest made with `algorithm`; ValueError when signing fails.
+    /// Signs a MAC digest made with `algorithm` (the GIL released: threads of a batch sign
+    /// at once); ValueError when signing fails.
     fn sign_digest<'py>(
         &self,
         py: Python<'py>,
         algorithm: MacAlgorithm,
         digest: &[u8],
     ) -> PyResult<Bound<'py, PyBytes>> {
-        let signature = self
-            .inner
-            .sign_digest(algorithm, digest)
+        let signature = py
+            .detach(|| self.inner.sign_digest(algorithm, digest))
             .ok_or_else(|| PyValueError::new_err("signing failed"))?;
         Ok(PyBytes::new(py, &signature))
     }

@@ -52,17 +52,12 @@ pub fn digest_stream(
     dump: Option<&Path>,
 ) -> CoreResult<DigestOutcome> {
     let failed = |e: &std::io::Error| dump_error(dump.unwrap_or_else(|| Path::new("")), e);
-    let target = dump
-        .map(write::output_target)
-        .transpose()
-        .map_err(|e| failed(&e))?;
-    let tmp = target
-        .as_deref()
-        .map(write::temporary_beside)
+    let out = dump
+        .map(write::Destination::open)
         .transpose()
         .map_err(|e| failed(&e))?;
     let outcome = {
-        let mut file = tmp.as_ref().map(|t| BufWriter::new(t.as_file()));
+        let mut file = out.as_ref().map(|t| BufWriter::new(t.file()));
         let tee = file.as_mut().map(|f| f as &mut dyn Write);
         let mut sink = HashSink::new(params.algorithm, tee);
         let report = stream::mac_stream(
@@ -79,8 +74,8 @@ pub fn digest_stream(
             report.ambiguous,
         )
     };
-    if let (Some(tmp), Some(target)) = (tmp, target) {
-        tmp.persist(target).map_err(|e| failed(&e.error))?;
+    if let Some(out) = out {
+        out.commit().map_err(|e| failed(&e))?;
     }
     Ok(outcome)
 }
@@ -134,8 +129,7 @@ where
 {
     write::output_syntax(doc, wopts.syntax)?;
     append_item(&mut doc.dataset, tag::MAC_PARAMETERS_SEQUENCE, mac_item);
-    let target = write::output_target(path).map_err(CoreError::Io)?;
-    let tmp = write::temporary_beside(&target).map_err(CoreError::Io)?;
+    let out = write::Destination::open(path).map_err(CoreError::Io)?;
     let split = |t: u32| t < tag::DIGITAL_SIGNATURES_SEQUENCE;
     let shared: &Document = doc;
     let (written, digest) = std::thread::scope(|scope| {
@@ -145,7 +139,7 @@ where
             .spawn_scoped(
                 scope,
                 || -> CoreResult<Output<BufWriter<&std::fs::File>>> {
-                    let file = BufWriter::with_capacity(1 << 20, tmp.as_file());
+                    let file = BufWriter::with_capacity(1 << 20, out.file());
                     let mut output = Output::begin(shared, wopts, file)?;
                     output.elements(shared, split)?;
                     Ok(output)
@@ -177,6 +171,6 @@ where
     let mut file = output.finish()?;
     file.flush().map_err(CoreError::Io)?;
     drop(file);
-    tmp.persist(&target).map_err(|e| CoreError::Io(e.error))?;
+    out.commit().map_err(CoreError::Io)?;
     Ok(digest)
 }

@@ -468,20 +468,69 @@ pub fn temporary_beside(path: &std::path::Path) -> io::Result<tempfile::NamedTem
     builder.tempfile_in(dir)
 }
 
-/// Writes `doc` to `path` atomically: into a temporary file in the same directory, renamed
-/// over `path` (or the file its symbolic links lead to) only when complete.
+/// Where an output goes: a regular file (or a new one) is written atomically, into a
+/// temporary file beside it renamed over it (or over the file its symbolic links lead to) only
+/// when complete; an existing file that is not a regular file (`/dev/null`, a FIFO, a
+/// terminal) is written directly, as DCMTK writes it, never replaced by a regular file.
+#[derive(Debug)]
+pub enum Destination {
+    /// The temporary file and the path it is renamed to.
+    Atomic(tempfile::NamedTempFile, std::path::PathBuf),
+    /// A device or a FIFO, opened for writing.
+    Direct(std::fs::File),
+}
+
+impl Destination {
+    /// Prepares the output `path`.
+    ///
+    /// # Errors
+    /// Errors following its symbolic links, creating the temporary file or opening the
+    /// device.
+    pub fn open(path: &std::path::Path) -> io::Result<Destination> {
+        let target = output_target(path)?;
+        match std::fs::metadata(&target) {
+            Ok(meta) if !meta.is_file() && !meta.is_dir() => Ok(Destination::Direct(
+                std::fs::OpenOptions::new().write(true).open(&target)?,
+            )),
+            _ => Ok(Destination::Atomic(temporary_beside(&target)?, target)),
+        }
+    }
+
+    /// The file to write to.
+    #[must_use]
+    pub fn file(&self) -> &std::fs::File {
+        match self {
+            Destination::Atomic(tmp, _) => tmp.as_file(),
+            Destination::Direct(file) => file,
+        }
+    }
+
+    /// The output is complete: the temporary file takes the target's place.
+    ///
+    /// # Errors
+    /// Errors renaming the temporary file.
+    pub fn commit(self) -> io::Result<()> {
+        match self {
+            Destination::Atomic(tmp, target) => {
+                tmp.persist(target).map(|_| ()).map_err(|e| e.error)
+            }
+            Destination::Direct(_) => Ok(()),
+        }
+    }
+}
+
+/// Writes `doc` to `path` ([`Destination`]: atomically, unless `path` is a device or a FIFO).
 ///
 /// # Errors
 /// As [`write`], plus errors creating or renaming the temporary file.
 pub fn write_file(doc: &Document, opts: &WriteOptions, path: &std::path::Path) -> CoreResult<()> {
     output_syntax(doc, opts.syntax)?;
-    let target = output_target(path)?;
-    let tmp = temporary_beside(&target)?;
+    let out = Destination::open(path)?;
     {
-        let mut bw = io::BufWriter::with_capacity(1 << 20, tmp.as_file());
+        let mut bw = io::BufWriter::with_capacity(1 << 20, out.file());
         write(doc, opts, &mut bw)?;
         bw.flush()?;
     }
-    tmp.persist(&target).map_err(|e| CoreError::Io(e.error))?;
+    out.commit()?;
     Ok(())
 }
