@@ -250,18 +250,76 @@ def _execute(
                 return code
             _write(doc, opts, ValueRule.DCMTK_3_6, logger)
             return ExitCode.NO_ERROR
-        logger.fatal("certified timestamps (--insert-timestamp) are not supported by this version")
-        return ExitCode.COMMANDLINE_SYNTAX_ERROR
+        code = _insert_timestamp(doc, opts, logger)
+        if code != ExitCode.NO_ERROR:
+            return code
+        _write(doc, opts, ValueRule.DCMTK_3_6, logger)
+        return ExitCode.NO_ERROR
+
+
+def _insert_timestamp(doc: _core.Document, opts: DcmsignOptions, logger: DcmtkLogger) -> int:
+    """``+t``: DCMTK's ``do_insert_ts``: load the query, the response and the UID file, find
+    the signature, check the response, insert the token (dcmsign-behaviour.md §7.2)."""
+    from ...exceptions import TimestampError
+    from ...tsp.reply import check_response, load_query, load_response
+    from ...tsp.uidfile import read_uid_file
+    from ...tsp.verify import read_token
+
+    logger.info("inserting certified timestamp.")
+    try:
+        query = load_query(opts.ts_query_file or "")
+        response = load_response(opts.ts_response_file or "")
+        uid = read_uid_file(opts.ts_uid_file or "")
+    except TimestampError as exc:
+        logger.error(exc.message)
+        return exc.exit_code
+    from ...items import pad, text
+
+    signatures, _skipped = doc.signatures()
+    notices = _SkippedNotices(doc, logger)
+    found_in: list[tuple[int, int]] | None = None
+    for number, sig in enumerate(signatures, 1):
+        # DCMTK goes on through the container where it found the signature, then stops.
+        if found_in is not None and list(sig.container) != found_in:
+            break
+        notices.before(number)
+        # DCMTK reads each signature's timestamp as it selects it (and warns about it).
+        for warning in read_token(sig.timestamp_type, sig.timestamp)[1]:
+            logger.warning(warning)
+        if sig.uid != uid:
+            continue
+        try:
+            check_response(query, response, sig.signature, sig.certificate, warn=logger.warn)
+        except TimestampError as exc:
+            logger.error(exc.message)
+            for note in exc.notes:
+                logger.warning(note)
+            return exc.exit_code
+        doc.put_signature_elements(
+            list(sig.container),
+            sig.index,
+            [
+                (_CERTIFIED_TIMESTAMP_TYPE, "CS", text("CMS_TSP")),
+                (_CERTIFIED_TIMESTAMP, "OB", pad(response.token or b"", b"\0")),
+            ],
+        )
+        found_in = list(sig.container)
+    if found_in is None:
+        notices.finish()
+        logger.error(f"signature with UID '{uid}' not found.")
+        return ExitCode.SIGNATURE_UID_NOT_FOUND
+    return ExitCode.NO_ERROR
+
+
+_CERTIFIED_TIMESTAMP_TYPE = 0x04000305
+_CERTIFIED_TIMESTAMP = 0x04000310
 
 
 def _sign(doc: _core.Document, opts: DcmsignOptions, logger: DcmtkLogger) -> int:
     from .sign import sign
 
-    if opts.creates_timestamp_query:
-        # Refused rather than ignored: the query and UID files would silently be missing.
-        logger.fatal("certified timestamps (--timestamp-file) are not supported by this version")
-        return ExitCode.COMMANDLINE_SYNTAX_ERROR
-    direct = _direct_output(doc, opts)
+    # With +ts the query and UID files are written before the output, as in DCMTK.
+    direct = None if opts.creates_timestamp_query else _direct_output(doc, opts)
     try:
         rule = sign(doc, opts, logger, output=direct)
     except SignatureCreationError as exc:
