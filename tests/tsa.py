@@ -47,7 +47,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-__all__ = ["FAULTS", "POLICY", "TestTSA", "serve"]
+__all__ = ["FAULTS", "POLICY", "ServedTSA", "TestTSA", "serve"]
 
 #: The TSA's default policy, and another one it serves.
 POLICY = "1.2.3.4.1"
@@ -300,7 +300,7 @@ def _rewrite_query(query: bytes, fault: str | None) -> bytes:
 class _Handler(http.server.BaseHTTPRequestHandler):
     tsa: TestTSA
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+    def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length)
         status, headers, answer = self.tsa.http_answer(self.path, body)
@@ -311,8 +311,32 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(answer)
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         """Quiet."""
+
+
+@dataclass(frozen=True)
+class ServedTSA:
+    """A :class:`TestTSA` and the URL it is served at."""
+
+    authority: TestTSA
+    url: str
+
+    def post(self, query: bytes, fault: str | None = None, *, timeout: float = 10.0) -> bytes:
+        """POST ``query`` (to ``/fault/NAME`` for a fault) and return the answer's body.
+
+        Raises ``urllib.error.HTTPError`` for an HTTP error status and ``TimeoutError`` when
+        no answer comes within ``timeout`` seconds.
+        """
+        import urllib.request
+
+        url = self.url + ("" if fault is None else f"/fault/{fault}")
+        request = urllib.request.Request(
+            url, data=query, headers={"Content-Type": "application/timestamp-query"}
+        )
+        with urllib.request.urlopen(request, timeout=timeout) as answer:
+            body: bytes = answer.read()
+        return body
 
 
 @contextmanager

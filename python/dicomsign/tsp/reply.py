@@ -24,6 +24,7 @@ from .query import ALGORITHMS_BY_OID, TimestampQuery, digest
 
 __all__ = [
     "TSTINFO_CONTENT_TYPE",
+    "TimeStampResp",
     "TimestampResponse",
     "check_response",
     "load_query",
@@ -68,6 +69,16 @@ _OTHER_DIGEST_NAMES = {
     "1.2.840.113549.2.2": "md2",
     "1.2.840.113549.2.4": "md4",
 }
+
+
+class TimeStampResp(core.Sequence):  # type: ignore[misc]
+    """RFC 3161's ``TimeStampResp``, whose token is OPTIONAL (absent unless granted);
+    asn1crypto's own declaration requires it."""
+
+    _fields = [  # noqa: RUF012 - asn1crypto's declaration
+        ("status", tsp.PKIStatusInfo),
+        ("time_stamp_token", cms.ContentInfo, {"optional": True}),
+    ]
 
 
 @dataclass(frozen=True)
@@ -152,7 +163,7 @@ def token_info(token: cms.ContentInfo) -> tsp.TSTInfo:
 def parse_response(data: bytes) -> TimestampResponse:
     """Parse a DER ``TimeStampResp`` as ``d2i_TS_RESP`` does; ValueError if unreadable."""
     try:
-        resp = tsp.TimeStampResp.load(data)
+        resp = TimeStampResp.load(data)
         status_info = resp["status"]
         status = _integer(status_info["status"])
         texts_field = status_info["status_string"]
@@ -160,8 +171,9 @@ def parse_response(data: bytes) -> TimestampResponse:
         fail = status_info["fail_info"]
         bits: frozenset[int] = frozenset()
         if not isinstance(fail, core.Void):
-            fail.native  # noqa: B018
-            bits = frozenset(i for i, bit in enumerate(fail) if bit)
+            # Read unmapped: the bits themselves, not their names.
+            flags = core.BitString.load(fail.dump()).native
+            bits = frozenset(i for i, bit in enumerate(flags) if bit)
         token_field = resp["time_stamp_token"]
         token: bytes | None = None
         info: tsp.TSTInfo | None = None

@@ -10,9 +10,10 @@ bare dataset, as DCMTK's ``loadFile`` does.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 from .. import _core
-from ..exceptions import TimestampError
+from ..exceptions import DicomFormatError, TimestampError
 from ..exitcodes import ExitCode
 from .query import write_atomically
 
@@ -72,8 +73,11 @@ def write_uid_file(path: str | os.PathLike[str], uid: str) -> None:
     write_atomically(path, uid_file_bytes(uid))
 
 
-def read_uid_file(path: str) -> str:
+def read_uid_file(path: str, *, log: Callable[[str, str], None] | None = None) -> str:
     """The Digital Signature UID named by a UID file, or DCMTK's error (exit 33).
+
+    ``log`` receives the reader's lines (level ``"E"`` or ``"W"``, text) about a damaged file,
+    which DCMTK prints before its error.
 
     Raises
     ------
@@ -86,15 +90,18 @@ def read_uid_file(path: str) -> str:
     ensure_dictionary()
     try:
         doc = _core.Document.open(path)
-    except Exception:  # noqa: BLE001 - any reader failure is DCMTK's one
+    except Exception as exc:  # noqa: BLE001 - any reader failure is DCMTK's one
+        if isinstance(exc, DicomFormatError) and log is not None:
+            for level, line in exc.log:
+                log(level, line)
         raise TimestampError(
             f"Cannot load UID file '{path}'", exit_code=ExitCode.CANNOT_READ_UID_FILE
         ) from None
     value = doc.value([], _DIGITAL_SIGNATURE_UID)
-    text = None if value is None else value.decode("ascii", "replace").rstrip("\0 ").lstrip(" ")
-    if not text:
+    uid = "" if value is None else value.decode("ascii", "replace").rstrip("\0 ").lstrip(" ")
+    if not uid:
         raise TimestampError(
             f"No Digital Signature UID found in  UID file '{path}'",
             exit_code=ExitCode.CANNOT_READ_UID_FILE,
         )
-    return text
+    return uid

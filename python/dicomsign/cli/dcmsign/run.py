@@ -269,7 +269,12 @@ def _insert_timestamp(doc: _core.Document, opts: DcmsignOptions, logger: DcmtkLo
     try:
         query = load_query(opts.ts_query_file or "")
         response = load_response(opts.ts_response_file or "")
-        uid = read_uid_file(opts.ts_uid_file or "")
+        uid = read_uid_file(
+            opts.ts_uid_file or "",
+            log=lambda level, text: logger.log(
+                LogLevel.ERROR if level == "E" else LogLevel.WARN, text
+            ),
+        )
     except TimestampError as exc:
         logger.error(exc.message)
         return exc.exit_code
