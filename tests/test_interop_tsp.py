@@ -105,7 +105,7 @@ def _query_shape(path: Path) -> dict[str, object]:
     return {
         "version": req["version"].native,
         "algorithm": alg["algorithm"].dotted,
-        "null_parameters": isinstance(alg["parameters"], core.Null),
+        "null_parameters": alg["parameters"].dump() == b"\x05\x00",
         "digest_length": len(req["message_imprint"]["hashed_message"].native),
         "policy": None if isinstance(req["req_policy"], core.Void) else req["req_policy"].dotted,
         "nonce": not isinstance(req["nonce"], core.Void),
