@@ -514,3 +514,26 @@ def test_copy_of_stamped_file_is_untouched(stamped: Stamped, tmp_path: Path) -> 
     assert done.returncode == 0, done.stderr
     assert copy.read_bytes() == before[stamped.signed]
     assert {p: p.read_bytes() for p in before} == before
+
+
+@pytest.mark.parametrize("label", ["unknown-type", "garbage-token", "valid"])
+def test_removal_reads_timestamps_like_dcmtk(
+    label: str, verdict_files: dict[str, Path], tmp_path: Path
+) -> None:
+    """DCMTK reads (and warns about) each timestamp as it selects a signature, also in +r/+ra."""
+    path = verdict_files[label]
+    code, text = _same(["+ra", path], out=True, work=tmp_path)
+    assert code == 0 and ("certified timestamp" in text) == (label != "valid")
+    code, text = _same(["+r", "1.2.3", path], out=True, work=tmp_path)
+    assert code == 84
+
+
+def test_leftover_sign_options_are_loaded(stamped: Stamped, pki: PKI, tmp_path: Path) -> None:
+    """In "+s k c +t q r u in out" DCMTK inserts the timestamp but loads k and c first."""
+    args = ["+t", stamped.query, stamped.response, stamped.uid, stamped.signed]
+    code, text = _same(
+        ["+s", tmp_path / "no-key", tmp_path / "no-cert", *args], out=True, work=tmp_path
+    )
+    assert code == 20 and "while loading certificate file" in text
+    code, _ = _same(["+s", pki.rsa2048.key, pki.rsa2048.cert, *args], out=True, work=tmp_path)
+    assert code == 0

@@ -239,6 +239,17 @@ def _execute(
         for warning in doc.warnings:
             logger.warning(warning)
         command = opts.command
+        if command not in (Command.SIGN, Command.SIGN_ITEM) and opts.certificate_file:
+            # DCMTK loads the key and certificate of a --sign given further left than the
+            # command that won (e.g. "+s k c +t q r u in out"), and fails as it would.
+            from ...signers import SoftwareSigner
+
+            SoftwareSigner.from_files(
+                opts.key_file or "",
+                opts.certificate_file,
+                der=opts.key_format is KeyFormat.DER,
+                password=opts.password,
+            )
         if command is Command.VERIFY:
             checks = reuse.checks if reuse is not None and not opts.old_format else None
             return _verify(doc, checks, opts, hooks, logger)
@@ -352,6 +363,15 @@ class _SkippedNotices:
         self.no_mac_id = [n for n, sig in enumerate(signatures, 1) if sig.mac_id is None]
         self.total = len(skipped)
         self.printed = 0
+        # DCMTK reads each signature's timestamp when it selects it, with its warnings.
+        self.timestamp_warnings: list[tuple[str, ...]] = [() for _ in signatures]
+        if any(sig.timestamp_type is not None for sig in signatures):
+            from ...tsp.verify import read_token
+
+            self.timestamp_warnings = [
+                read_token(sig.timestamp_type, sig.timestamp)[1] for sig in signatures
+            ]
+        self.selected = 0
 
     def _print(self, count: int) -> None:
         for _ in range(count):
@@ -363,17 +383,27 @@ class _SkippedNotices:
         due = sum(self.before_each[:number])
         self._print(max(0, due - self.printed))
 
+    def select(self, number: int) -> None:
+        """Print the timestamp warnings of the signatures selected up to ``number``."""
+        for index in range(self.selected, number):
+            for warning in self.timestamp_warnings[index]:
+                self.logger.warning(warning)
+        self.selected = max(self.selected, number)
+
     def warn(self, text: str) -> None:
         """Forward a removal warning (about the next signature without a MAC ID)."""
         from ...removal import NO_MAC_ID_WARNING
 
         if text == NO_MAC_ID_WARNING and self.no_mac_id:
-            self.before(self.no_mac_id.pop(0))
+            number = self.no_mac_id.pop(0)
+            self.before(number)
+            self.select(number - 1)
         self.logger.warning(text)
 
     def finish(self, *, again: bool = False) -> None:
         """Print the warnings the search passes after the last signature; with ``again``, also
         those of the second search DCMTK's ``+ra`` makes once it removed something."""
+        self.select(len(self.timestamp_warnings))
         self._print(self.total - self.printed + (self.total if again else 0))
 
 
@@ -385,6 +415,7 @@ def _remove(doc: _core.Document, opts: DcmsignOptions, logger: DcmtkLogger) -> i
 
     def announce(sig: RemovedSignature) -> None:
         notices.before(sig.number)
+        notices.select(sig.number)
         print_removed([sig], logger, numbered=numbered, summary=False)
 
     try:
