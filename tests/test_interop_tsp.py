@@ -312,7 +312,7 @@ def verdict_files(
     """Files whose timestamp is valid, untrusted, expired, tampered, misplaced, unreadable."""
     work = tmp_path_factory.mktemp("verdicts")
     files: dict[str, Path] = {}
-    for fault in (None, "untrusted", "expired", "modified"):
+    for fault in (None, "untrusted", "expired", "modified", "backdated", "early"):
         stamped = _sign_and_query("ours", pki.rsa2048, work / str(fault), tsa, fault=fault)
         out = work / f"{fault or 'valid'}.dcm"
         assert _insert("dcmtk", stamped, out).returncode == 0
@@ -363,6 +363,8 @@ _VERDICTS: dict[str, tuple[str, ...]] = {
     "tampered-content": ("digest failure",),
     "no-cert": ("signer certificate not found",),
     "misplaced": ("message imprint mismatch",),
+    "backdated": ("timestamp created before start of signer certificate validity.",),
+    "early": ("timestamp created before start of TSA certificate validity.",),
 }
 
 
@@ -404,12 +406,21 @@ def test_tsa_root_must_be_trusted(verdict_files: dict[str, Path], pki: PKI, tsa:
     assert code == 101
 
 
-@pytest.mark.parametrize("label", ["valid", "no-cert", "untrusted"])
+@pytest.mark.parametrize("label", ["valid", "no-cert", "untrusted", "backdated", "early"])
 def test_verbose_details_like_dcmtk(
     label: str, verdict_files: dict[str, Path], pki: PKI, tsa: ServedTSA
 ) -> None:
     identity = pki.ec384 if label == "no-cert" else pki.rsa2048
     args: list[str | Path] = ["-v", *_trust(identity, tsa), verdict_files[label]]
+    if label in ("backdated", "early"):
+        # DCMTK's own checks: an error line (before the TSA certificate's details for the TSA
+        # check, after them for the signer's), no OpenSSL error queue involved.
+        code, text = _same(args)
+        reason = _VERDICTS[label][0]
+        assert code == 101 and f"E: {reason}\n" in text
+        details = text.index("Timestamp signature certificate")
+        assert (text.index(f"E: {reason}") < details) == (label == "early")
+        return
     if label == "valid":
         code, text = _same(args)
         assert code == 0

@@ -21,7 +21,12 @@ Fault modes, chosen by the URL path ``/fault/NAME`` (or ``fault=`` of :meth:`Tes
 ``policy``    a valid token under another policy than the one asked for
 ``untrusted`` signed by a TSA under another root
 ``expired``   signed by a TSA certificate that has expired
+``backdated`` genTime 10 days ago: within the TSA's validity, before the test signers'
+``early``     genTime 40 days ago: before the TSA certificate's validity
 ============  ==============================================================================
+
+The last two re-sign the TSTInfo with ``openssl cms -sign -cades`` (which adds the ESS
+signing certificate attribute that RFC 3161 asks for), as no TSA backdates on request.
 
 Run as a script to serve until interrupted (``python tests/tsa.py --port 8318 --dir /tmp/tsa``):
 it prints the URL and writes ``tsa-root.pem`` (the root to trust) into the directory.
@@ -41,7 +46,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from asn1crypto import core, tsp
+from asn1crypto import cms, core, tsp
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -66,7 +71,11 @@ FAULTS = (
     "policy",
     "untrusted",
     "expired",
+    "backdated",
+    "early",
 )
+
+_BACKDATE = {"backdated": timedelta(days=10), "early": timedelta(days=40)}
 
 _DAY = timedelta(days=1)
 
@@ -183,7 +192,7 @@ class TestTSA:
         )
         tsa_key = rsa.generate_private_key(65537, 2048)
         tsa = _certificate(
-            "Test TSA", tsa_key, root, key, now - 7 * _DAY, now + 1000 * _DAY, ca=False
+            "Test TSA", tsa_key, root, key, now - 30 * _DAY, now + 1000 * _DAY, ca=False
         )
         expired = _certificate(
             "Test TSA (expired)", tsa_key, root, key, now - 60 * _DAY, now - 2 * _DAY, ca=False
@@ -243,11 +252,34 @@ class TestTSA:
             if done.returncode != 0:
                 raise RuntimeError(done.stderr.decode(errors="replace"))
             answer = r.read_bytes()
+        if fault in _BACKDATE:
+            answer = self._backdated(answer, _BACKDATE[fault])
         if fault == "modified":
             token = tsp.TimeStampResp.load(answer)["time_stamp_token"]
             modified = {"status": {"status": "granted_with_mods"}, "time_stamp_token": token}
             answer = tsp.TimeStampResp(modified).dump()
         return answer
+
+    def _backdated(self, answer: bytes, age: timedelta) -> bytes:
+        token = tsp.TimeStampResp.load(answer)["time_stamp_token"]
+        info = token["content"]["encap_content_info"]["content"].parsed
+        fields = {name: info[name] for name, *_ in tsp.TSTInfo._fields}
+        fields = {k: v for k, v in fields.items() if not isinstance(v, core.Void)}
+        fields["gen_time"] = datetime.now(UTC).replace(microsecond=0) - age
+        with tempfile.TemporaryDirectory(dir=self.directory) as tmp:
+            content, signed = Path(tmp) / "tst.der", Path(tmp) / "token.der"
+            content.write_bytes(tsp.TSTInfo(fields).dump())
+            subprocess.run(
+                ["openssl", "cms", "-sign", "-binary", "-nodetach", "-outform", "DER",
+                 "-econtent_type", "1.2.840.113549.1.9.16.1.4", "-in", str(content),
+                 "-signer", str(self.certificate), "-inkey", str(self.key), "-md", "sha256",
+                 "-cades", "-nosmimecap", "-out", str(signed)],
+                capture_output=True, check=True,
+            )  # fmt: skip
+            new_token = cms.ContentInfo.load(signed.read_bytes())
+        return tsp.TimeStampResp(
+            {"status": {"status": "granted"}, "time_stamp_token": new_token}
+        ).dump()
 
     def http_answer(self, path: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
         """Status, headers and body of the HTTP answer to ``POST path``."""
