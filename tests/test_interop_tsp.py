@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
 import time
 import urllib.error
 from dataclasses import dataclass
@@ -20,13 +21,32 @@ from pathlib import Path
 import pytest
 from asn1crypto import core, tsp
 
-from dcmtk import dcmtk, ours
+from dcmtk import DCMTK_DIR, dcmtk, ours
 from dicomsign.tsp.reply import parse_response
 from pki import PKI, Identity, issue_certificate, name, write_identity
 from tsa import OTHER_POLICY, POLICY, ServedTSA
 
 SOURCE = Path(__file__).resolve().parents[1] / "examples" / "ct-sample.dcm"
 _UID = re.compile(r"UID=\S+|UID '[^']*'")
+
+
+def _both(
+    their_args: list[str | Path], mine_args: list[str | Path]
+) -> tuple[subprocess.CompletedProcess[str], subprocess.CompletedProcess[str]]:
+    """Run DCMTK's dcmsign and ours at the same time (two cores); both finished."""
+    commands = (
+        [str(DCMTK_DIR / "dcmsign"), *map(str, their_args)],
+        [sys.executable, "-m", "dicomsign.cli.dcmsign", *map(str, mine_args)],
+    )
+    procs = [
+        subprocess.Popen(c, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for c in commands
+    ]
+    done = []
+    for command, proc in zip(commands, procs, strict=True):
+        out, err = proc.communicate(timeout=120)
+        done.append(subprocess.CompletedProcess(command, proc.returncode, out, err))
+    return done[0], done[1]
 
 
 def _same(
@@ -44,8 +64,7 @@ def _same(
             target.unlink(missing_ok=True)
             a.append(target)
             outputs.append(target)
-    theirs = dcmtk("dcmsign", *their_args)
-    mine = ours(*mine_args)
+    theirs, mine = _both(their_args, mine_args)
     assert mine.returncode == theirs.returncode, (theirs.stderr, mine.stderr)
     text = _UID.sub("UID", theirs.stderr).replace(str(work or ""), "")
     assert _UID.sub("UID", mine.stderr).replace(str(work or ""), "") == text
