@@ -567,3 +567,29 @@ def test_leftover_sign_options_are_loaded(stamped: Stamped, pki: PKI, tmp_path: 
     assert code == 20 and "while loading certificate file" in text
     code, _ = _same(["+s", pki.rsa2048.key, pki.rsa2048.cert, *args], out=True, work=tmp_path)
     assert code == 0
+
+
+def _dataset_part() -> tuple[bytes, bytes]:
+    data = SOURCE.read_bytes()
+    end = 144 + int.from_bytes(data[140:144], "little")
+    return data[:132], data[end:]
+
+
+@pytest.mark.parametrize(
+    "case", ["5", "11", "12", "100", "dataset", "preamble-no-meta", "preamble-cut"]
+)
+def test_file_only_without_meta_header(case: str, tmp_path: Path) -> None:
+    """+fo: "File meta information header missing" (after DCMTK's preamble warning), but a
+    premature end for files shorter than 12 bytes; never an empty dataset."""
+    preamble, dataset = _dataset_part()
+    content = {
+        "dataset": dataset,
+        "preamble-no-meta": preamble + dataset,
+        "preamble-cut": preamble + dataset[:7],
+    }.get(case) or dataset[: int(case)]
+    path = tmp_path / "in.dcm"
+    path.write_bytes(content)
+    code, text = _same(["+fo", path])
+    assert code == 20 and text.startswith(("F: ", "W: ")), text
+    _same(["-f", path])
+    _same([path])
