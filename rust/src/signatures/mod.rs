@@ -463,7 +463,11 @@ mod tests {
         second.put(Element::new(0x0400_0305, Vr::CS, b"CMS_TSP ".to_vec()));
         put_elements(&mut root, &r, second).unwrap();
         let item = &find(&root).found[0];
-        let sig = &root.get(tag::DIGITAL_SIGNATURES_SEQUENCE).unwrap().items().unwrap()[item.index];
+        let sig = &root
+            .get(tag::DIGITAL_SIGNATURES_SEQUENCE)
+            .unwrap()
+            .items()
+            .unwrap()[item.index];
         assert_eq!(sig.get(0x0400_0310).unwrap().bytes(), Some(&b"CDEF"[..]));
         assert!(sig.get(0x0400_0305).is_some());
         assert_eq!(sig.elements.len(), 4);
