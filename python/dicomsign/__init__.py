@@ -36,6 +36,7 @@ if TYPE_CHECKING:
         PolicyError,
         SignatureCreationError,
         SignatureNotFoundError,
+        TimestampError,
         TrustFileError,
     )
     from .exitcodes import ExitCode
@@ -72,6 +73,7 @@ _EXPORTS = {
     "PolicyError": "exceptions",
     "SignatureCreationError": "exceptions",
     "SignatureNotFoundError": "exceptions",
+    "TimestampError": "exceptions",
     "TrustFileError": "exceptions",
     "ExitCode": "exitcodes",
     "Signer": "signers",
@@ -114,6 +116,7 @@ __all__ = [
     "SignatureStatus",
     "Signer",
     "SoftwareSigner",
+    "TimestampError",
     "TimestampPolicy",
     "TrustFileError",
     "ValueRule",
