@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from asn1crypto import core, tsp
+from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
@@ -169,3 +170,29 @@ def test_rsa_failure_reasons() -> None:
     tampered = bytearray(other)
     tampered[10] ^= 1
     assert _rsa_reason(public, bytes(tampered)) in ("invalid padding", "block type is not 01")
+
+
+def test_dcmtk_queries_for_padded_ecdsa_signatures_match(authority: TestTSA) -> None:
+    """DCMTK keeps the pad byte of a ``30 81 LL`` ECDSA signature (P-521) in its query; we
+    trim it everywhere, yet accept such a DCMTK query and its token."""
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from dicomsign.pki import TrustStore
+    from dicomsign.tsp.reply import signature_data_candidates
+    from dicomsign.tsp.verify import verify_token
+    from pki import build_pki
+
+    pki = build_pki(Path(authority.directory) / "pki")
+    cert = pki.ec256.certificate
+    der = cert.public_bytes(Encoding.DER)
+    signature = b"\x30\x81\x86" + b"\x02" * 134 + b"\0"  # 137 bytes of DER and DICOM's pad
+    assert signature_data_candidates(signature, der) == (signature[:-1], signature)
+    dcmtk_query = build_query(signature)  # DCMTK hashes the padded value
+    response = parse_response(authority.reply(dcmtk_query.der))
+    check_response(dcmtk_query, response, signature, der)
+    store = TrustStore()
+    store.add_trusted_certificate(x509.load_pem_x509_certificate(authority.root.read_bytes()))
+    token, _ = read_token("CMS_TSP", response.token)
+    assert token is not None
+    assert verify_token(token, signature_data_candidates(signature, der), cert, store).ok
+    assert verify_token(token, signature[:-1], cert, store).reason == "message imprint mismatch"

@@ -18,7 +18,7 @@ from .exitcodes import ExitCode
 from .pki.names import name_oneline
 from .results import SignatureInfo, SignatureStatus, VerificationReport
 from .tsp import HEALED, TimestampJudgement, judge_timestamp, read_token
-from .tsp.reply import signature_data
+from .tsp.reply import signature_data_candidates
 from .vocabulary import Outcome, TimestampPolicy, VerificationPolicy
 
 if TYPE_CHECKING:
@@ -120,7 +120,7 @@ def _check_one(
         timestamp = judge_timestamp(
             token,
             timestamps,
-            data=signature_data(sig.signature or b"", verdict.certificate),
+            data=signature_data_candidates(sig.signature or b"", verdict.certificate),
             signer=cert,
             trust=trust,
             expired=expired,

@@ -23,6 +23,8 @@ from ..vocabulary import TimestampPolicy
 from .verify import TimestampToken, TimestampVerification, read_token, verify_token
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from cryptography import x509
 
     from ..pki import TrustStore
@@ -105,7 +107,7 @@ def judge_timestamp(
     token: TimestampToken | None,
     policy: TimestampPolicy,
     *,
-    data: bytes,
+    data: bytes | Sequence[bytes],
     signer: x509.Certificate | None,
     trust: TrustStore | None,
     expired: bool = False,
@@ -118,8 +120,9 @@ def judge_timestamp(
         The signature's readable token (:func:`read_token`).
     policy : TimestampPolicy
         ``+tv`` (verify if present), ``-tv`` (ignore) or ``+tr`` (require).
-    data : bytes
-        The timestamped bytes (the Signature value, pad byte of DSA/ECDSA removed).
+    data : bytes or sequence of bytes
+        The timestamped bytes (the Signature value, pad byte of DSA/ECDSA removed), or the
+        candidates of :func:`dicomsign.tsp.reply.signature_data_candidates`.
     signer : cryptography.x509.Certificate or None
         The signer's certificate.
     trust : TrustStore or None

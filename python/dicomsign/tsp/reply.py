@@ -31,6 +31,8 @@ __all__ = [
     "load_response",
     "parse_query",
     "parse_response",
+    "signature_data",
+    "signature_data_candidates",
     "status_messages",
     "token_info",
 ]
@@ -324,14 +326,32 @@ def check_response(
 def signature_data(signature: bytes, certificate: bytes | None) -> bytes:
     """The timestamped bytes of a Signature value: the DER pad byte of a DSA or ECDSA
     signature removed (the key type is read from the certificate)."""
+    return signature_data_candidates(signature, certificate)[0]
+
+
+def _dcmtk_trim(data: bytes) -> bytes:
+    # DCMTK's adjustASN1SequenceLength: only the short and the two-byte length forms.
+    n = len(data)
+    if n > 2 and data[0] == 0x30 and data[1] < 128 and data[1] + 3 == n:
+        return data[:-1]
+    if n > 4 and data[0] == 0x30 and data[1] == 0x82 and 256 * data[2] + data[3] + 5 == n:
+        return data[:-1]
+    return data
+
+
+def signature_data_candidates(signature: bytes, certificate: bytes | None) -> tuple[bytes, ...]:
+    """The bytes a timestamp of this Signature may cover: ours (the pad byte removed in every
+    DER length form), then DCMTK's where it differs (DCMTK 3.6.7 keeps the pad byte of the
+    ``30 81 LL`` form, so its queries for such DSA/ECDSA signatures cover the padded value)."""
     if certificate is not None:
         try:
             key = _core.Certificate(certificate).public_key.key_type
         except ValueError:
             key = KeyType.NONE
         if key in (KeyType.DSA, KeyType.EC):
-            return _core.trim_der(signature)
-    return signature
+            ours, dcmtk = _core.trim_der(signature), _dcmtk_trim(signature)
+            return (ours,) if ours == dcmtk else (ours, dcmtk)
+    return (signature,)
 
 
 def _readable_certificate(der: bytes) -> bool:
@@ -349,12 +369,12 @@ def _check_against_signature(
         raise _fail("signature in DICOM dataset not found or invalid")
     if certificate is None or not _readable_certificate(certificate):
         raise _fail("certificate in DICOM dataset not found or invalid")
-    data = signature_data(signature, certificate)
+    candidates = signature_data_candidates(signature, certificate)
     algorithm = ALGORITHMS_BY_OID.get(oid)
     if algorithm is None:
         name = _OTHER_DIGEST_NAMES.get(oid, "undefined")
         raise _fail(f"unsupported MAC algorithm {name} in timestamp response")
     if MacAlgorithm(algorithm).digest_size != len(hashed):
         raise _fail("message digest length does not match in DICOM dataset and timestamp response")
-    if digest(algorithm, data) != hashed:
+    if all(digest(algorithm, data) != hashed for data in candidates):
         raise _fail("message digests do not match in DICOM dataset and timestamp response")

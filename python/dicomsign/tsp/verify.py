@@ -643,7 +643,7 @@ def _check_tsa_name(token: TimestampToken, tsa: x509.Certificate) -> None:
 
 def verify_token(
     token: TimestampToken,
-    data: bytes,
+    data: bytes | Sequence[bytes],
     signer_certificate: x509.Certificate,
     store: TrustStore,
     *,
@@ -655,9 +655,10 @@ def verify_token(
     ----------
     token : TimestampToken
         From :func:`read_token`.
-    data : bytes
+    data : bytes or sequence of bytes
         The timestamped bytes: the Signature value, the DER pad byte of a DSA or ECDSA
-        signature removed.
+        signature removed; or the candidates (see
+        :func:`dicomsign.tsp.reply.signature_data_candidates`), any of which may match.
     signer_certificate : cryptography.x509.Certificate
         The DICOM signer's certificate (genTime must lie within its validity).
     store : TrustStore
@@ -678,16 +679,18 @@ def verify_token(
             raise _Failure("unsupported version")
         oid = token.info["message_imprint"]["hash_algorithm"]["algorithm"].dotted
         algorithm = ALGORITHMS_BY_OID.get(oid)
-        if algorithm is not None:
-            computed = digest(algorithm, data)
-        else:
-            hash_type = _CRYPTOGRAPHY_HASHES.get(oid)
-            if hash_type is None:
-                raise _Failure("unsupported md algorithm")
-            h = hashes.Hash(hash_type())
-            h.update(data)
-            computed = h.finalize()
-        if computed != token.info["message_imprint"]["hashed_message"].native:
+        hash_type = _CRYPTOGRAPHY_HASHES.get(oid)
+        if algorithm is None and hash_type is None:
+            raise _Failure("unsupported md algorithm")
+        computed = set()
+        for candidate in (data,) if isinstance(data, bytes) else data:
+            if algorithm is not None:
+                computed.add(digest(algorithm, candidate))
+            elif hash_type is not None:
+                h = hashes.Hash(hash_type())
+                h.update(candidate)
+                computed.add(h.finalize())
+        if token.info["message_imprint"]["hashed_message"].native not in computed:
             raise _Failure("message imprint mismatch")
         _check_tsa_name(token, tsa)
         _validity_check(token.gen_time, signer_certificate, "signer certificate")
