@@ -29,6 +29,7 @@ __all__ = [
     "build_query",
     "digest",
     "parse_policy_oid",
+    "write_atomically",
 ]
 
 #: The OID of each of DCMTK's timestamp imprint algorithms.
