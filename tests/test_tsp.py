@@ -196,3 +196,38 @@ def test_dcmtk_queries_for_padded_ecdsa_signatures_match(authority: TestTSA) -> 
     assert token is not None
     assert verify_token(token, signature_data_candidates(signature, der), cert, store).ok
     assert verify_token(token, signature[:-1], cert, store).reason == "message imprint mismatch"
+
+
+def test_timestamping_purpose_like_openssl() -> None:
+    """OpenSSL's check_purpose_timestamp_sign: timeStamping as the only, critical EKU; a key
+    usage, when present, of digitalSignature and/or nonRepudiation only."""
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+
+    from dicomsign.tsp.verify import _timestamping_purpose
+    from pki import issue_certificate, name
+
+    key = rsa.generate_private_key(65537, 2048)
+    now = datetime.now(UTC)
+
+    def cert(
+        eku: list[x509.ObjectIdentifier] | None, critical: bool, ku: bool = True
+    ) -> x509.Certificate:
+        extra = [] if eku is None else [(x509.ExtendedKeyUsage(eku), critical)]
+        return issue_certificate(
+            name("TSA"), key.public_key(), None, key, not_before=now - timedelta(days=1),
+            not_after=now + timedelta(days=1), extra=extra, key_usage=ku,
+        )  # fmt: skip
+
+    stamping = ExtendedKeyUsageOID.TIME_STAMPING
+    assert _timestamping_purpose(cert([stamping], True))
+    assert _timestamping_purpose(cert([stamping], True, ku=False))
+    assert not _timestamping_purpose(cert([stamping], False))
+    assert not _timestamping_purpose(cert([stamping, ExtendedKeyUsageOID.CODE_SIGNING], True))
+    assert not _timestamping_purpose(cert(None, True))
+    ca = issue_certificate(
+        name("TSA CA"), key.public_key(), None, key, not_before=now - timedelta(days=1),
+        not_after=now + timedelta(days=1), ca=True, extra=[(x509.ExtendedKeyUsage([stamping]), True)],
+    )  # fmt: skip
+    assert not _timestamping_purpose(ca)  # keyCertSign is not a TSA's key usage
