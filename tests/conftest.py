@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 
 from dcmtk import DCMTK_DIR
 from pki import PKI, build_pki
+from tsa import ServedTSA, TestTSA, serve
 
 # Tests call DCMTK's tools by name: make sure an activated virtual environment (whose own
 # dcmsign is ours) cannot shadow them.
@@ -22,3 +24,11 @@ pytest_plugins = ["conftest_corpus", "conftest_archive"]
 def pki(tmp_path_factory: pytest.TempPathFactory) -> PKI:
     """The session's test PKI (see :mod:`pki`)."""
     return build_pki(tmp_path_factory.mktemp("pki"))
+
+
+@pytest.fixture(scope="session")
+def tsa(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedTSA]:
+    """The session's loopback timestamp authority (see :mod:`tsa`), served over HTTP."""
+    authority = TestTSA(tmp_path_factory.mktemp("tsa"), slow_seconds=2.0)
+    with serve(authority) as url:
+        yield ServedTSA(authority, url)

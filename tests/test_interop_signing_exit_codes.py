@@ -399,13 +399,11 @@ def test_every_exit_code_of_the_signing_options_is_covered() -> None:
     }
 
 
-def test_timestamp_query_is_refused_not_ignored(files: Files, pki: PKI, tmp_path: Path) -> None:
-    # Certified timestamps are not supported yet (README): +ts must not sign silently without
-    # writing its query and UID files.
+def test_timestamp_query_is_written_with_the_signature(
+    files: Files, pki: PKI, tmp_path: Path
+) -> None:
+    # +ts signs and writes its query and UID files (tests/test_interop_tsp.py has the rest).
     out, query, uid = tmp_path / "out.dcm", tmp_path / "q.tsq", tmp_path / "u.uid"
     done = ours("+s", pki.rsa2048.key, pki.rsa2048.cert, "+ts", query, uid, files.ct, out)
-    assert done.returncode == ExitCode.COMMANDLINE_SYNTAX_ERROR
-    assert done.stderr == (
-        "F: certified timestamps (--timestamp-file) are not supported by this version\n"
-    )
-    assert not out.exists() and not query.exists() and not uid.exists()
+    assert done.returncode == ExitCode.NO_ERROR and done.stderr == ""
+    assert out.exists() and query.exists() and uid.exists()

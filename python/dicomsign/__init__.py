@@ -37,6 +37,7 @@ if TYPE_CHECKING:
         PolicyError,
         SignatureCreationError,
         SignatureNotFoundError,
+        TimestampError,
         TrustFileError,
     )
     from .exitcodes import ExitCode
@@ -82,6 +83,7 @@ _EXPORTS = {
     "PolicyError": "exceptions",
     "SignatureCreationError": "exceptions",
     "SignatureNotFoundError": "exceptions",
+    "TimestampError": "exceptions",
     "TrustFileError": "exceptions",
     "ExitCode": "exitcodes",
     "Signer": "signers",
@@ -132,6 +134,7 @@ __all__ = [
     "SignatureStatus",
     "Signer",
     "SoftwareSigner",
+    "TimestampError",
     "TimestampPolicy",
     "TrustFileError",
     "ValueRule",

@@ -179,6 +179,24 @@ class StreamError(DicomSignError):
         self.tag = tag
 
 
+class TimestampError(DicomSignError):
+    """A certified timestamp cannot be made, loaded, matched or inserted.
+
+    The exit code says which (DCMTK's): 85 a query that cannot be created or written while
+    signing, 31 the query file, 32 the response file, 33 the UID file cannot be read, 87 the
+    response does not match the query or the signature, 82 the token cannot be inserted.
+    """
+
+    exit_code = ExitCode.TS_CONSISTENCY_CHECK_FAILED
+
+    def __init__(
+        self, message: str, *, exit_code: ExitCode | None = None, notes: Sequence[str] = ()
+    ) -> None:
+        super().__init__(message, exit_code=exit_code)
+        #: Warnings DCMTK prints right after the message (the status texts of a response).
+        self.notes = tuple(notes)
+
+
 class LocationError(DicomSignError):
     """An item path does not resolve (raised by the engine).
 

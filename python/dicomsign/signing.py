@@ -89,6 +89,8 @@ class CreatedSignature:
         The MAC digest that was signed.
     purpose : SignaturePurpose or None
         The purpose written (``+pv`` forces Verification Signature).
+    signature : bytes
+        The Signature (0400,0120) value as made (before the pad to even length).
     """
 
     uid: str
@@ -100,6 +102,7 @@ class CreatedSignature:
     datetime: str
     digest: bytes
     purpose: SignaturePurpose | None = None
+    signature: bytes = b""
 
 
 def _where(container: ItemPath, location: str | None) -> str:
@@ -322,11 +325,17 @@ def sign_document(
     if output is not None and not path and doc.can_sign_and_write():
         # One pass over the data: the file is written while the MAC is hashed.
         mac_item.append(data_elements_signed(selection))
+        made: list[bytes] = []
+
+        def sign_digest(value: bytes) -> bytes:
+            made.append(signer.sign_digest(mac, value))
+            return made[-1]
+
         digest, signed, _ambiguous = doc.sign_and_write(
             selection,
             mac_item,
             sig_item,
-            lambda d: signer.sign_digest(mac, d),
+            sign_digest,
             str(output.path),
             algorithm=mac,
             transfer_syntax=transfer_syntax,
@@ -337,6 +346,7 @@ def sign_document(
             explicit_lengths=output.explicit_lengths,
         )
         assert list(signed) == list(selection)
+        signature = made[-1]
     else:
         digest, signed, _ambiguous = doc.new_signature_digest(
             path,
@@ -369,4 +379,5 @@ def sign_document(
         datetime=when,
         digest=digest,
         purpose=purpose,
+        signature=signature,
     )

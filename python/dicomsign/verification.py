@@ -20,7 +20,8 @@ from cryptography import x509
 from .exitcodes import ExitCode
 from .pki.names import name_oneline
 from .results import SignatureInfo, SignatureStatus, VerificationReport
-from .tsp import judge_timestamp
+from .tsp import HEALED, TimestampJudgement, judge_timestamp, read_token
+from .tsp.reply import signature_data_candidates
 from .vocabulary import Outcome, TimestampPolicy, VerificationPolicy
 
 if TYPE_CHECKING:
@@ -63,9 +64,9 @@ class Check:
         key, once the signature itself has passed.
     result : str
         The text of DCMTK's ``Signature Verification`` line.
-    timestamp : tuple of (str, str) or None
-        (level, text) of DCMTK's ``Certified timestamp`` line, printed after the result when
-        the signature itself passed.
+    timestamp : TimestampJudgement or None
+        The timestamp step (:func:`dicomsign.tsp.judge_timestamp`), taken when the signature
+        itself passed or failed only because its certificate has expired.
     """
 
     info: SignatureInfo
@@ -73,7 +74,7 @@ class Check:
     warnings: tuple[str, ...] = ()
     notices: tuple[str, ...] = ()
     result: str = ""
-    timestamp: tuple[str, str] | None = None
+    timestamp: TimestampJudgement | None = None
 
 
 @dataclass(frozen=True)
@@ -107,10 +108,12 @@ def _check_one(
     der = verdict.certificate
     known = _certificate(der) if der is not None else None
     cert, signer = known if known is not None else (None, None)
+    token, read_warnings = read_token(sig.timestamp_type, sig.timestamp)
     status = _STATUS.get(verdict.outcome, SignatureStatus.CORRUPTED)
     message = result = verdict.message
-    timestamp: tuple[str, str] | None = None
+    timestamp: TimestampJudgement | None = None
     notices: list[str] = []
+    expired = False
     if status is SignatureStatus.VALID:
         if verdict.weak_key_warning is not None:
             notices.append(verdict.weak_key_warning)
@@ -122,11 +125,20 @@ def _check_one(
         if chain_error:
             status = _CHAIN_STATUS.get(chain_error, SignatureStatus.UNTRUSTED)
             message = result = CHAIN_FAILED + chain_error
-    if status is SignatureStatus.VALID:
-        judged = judge_timestamp(sig.timestamp, timestamps)
-        timestamp = (judged.level, judged.text)
-        if judged.failure is not None:
-            status, message = SignatureStatus.CORRUPTED, judged.failure
+            expired = chain_error == "certificate has expired"
+    if status is SignatureStatus.VALID or expired:
+        timestamp = judge_timestamp(
+            token,
+            timestamps,
+            data=signature_data_candidates(sig.signature or b"", verdict.certificate),
+            signer=cert,
+            trust=trust,
+            expired=expired,
+        )
+        if timestamp.healed:
+            status, message = SignatureStatus.VALID, HEALED
+        elif timestamp.failure is not None:
+            status, message = SignatureStatus.CORRUPTED, timestamp.failure
     revocation = None
     if status is SignatureStatus.VALID and ocsp is not None and cert is not None:
         # After the timestamp: once timestamps are verified, its genTime is ``existed_at``.
@@ -157,7 +169,8 @@ def _check_one(
         has_timestamp=sig.timestamp is not None,
         revocation=revocation,
     )
-    return Check(info, verdict, tuple(verdict.warnings), tuple(notices), result, timestamp)
+    warnings = (*verdict.warnings, *read_warnings)
+    return Check(info, verdict, warnings, tuple(notices), result, timestamp)
 
 
 _PROFILE_NAMES = {

@@ -60,6 +60,8 @@ pub enum ReadErrorKind {
     PixelDataExplicitLength,
     /// Deeper than DCMTK can read (it overflows its stack there); ours stops cleanly.
     NestedTooDeeply,
+    /// `EC_FileMetaInfoHeaderMissing`: `+fo` and no meta header.
+    MetaHeaderMissing,
 }
 
 impl ReadErrorKind {
@@ -91,6 +93,7 @@ impl ReadErrorKind {
                 "Pixel data in top level dataset in compressed Transfer Syntax uses explicit length"
             }
             ReadErrorKind::NestedTooDeeply => "Sequences nested too deeply",
+            ReadErrorKind::MetaHeaderMissing => "File meta information header missing",
         }
     }
 
@@ -110,6 +113,7 @@ impl ReadErrorKind {
             ReadErrorKind::CorruptedData => "corrupted-data",
             ReadErrorKind::PixelDataExplicitLength => "pixel-data-explicit-length",
             ReadErrorKind::NestedTooDeeply => "nested-too-deeply",
+            ReadErrorKind::MetaHeaderMissing => "meta-header-missing",
         }
     }
 }

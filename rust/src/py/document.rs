@@ -356,6 +356,20 @@ impl PyDocument {
         Ok(())
     }
 
+    /// Inserts or replaces elements (records) of the signature item `index` of a container.
+    fn put_signature_elements(
+        &self,
+        container: ItemPath,
+        index: usize,
+        records: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
+        let elements = convert::dataset_from_records(records)?;
+        let mut doc = self.lock();
+        let r = SignatureRef { container, index };
+        signatures::put_elements(&mut doc.dataset, &r, elements).map_err(PyCoreError)?;
+        Ok(())
+    }
+
     /// Removes a signature (see DCMTK's rules for the MAC Parameters item).
     fn remove_signature(&self, container: ItemPath, index: usize) -> PyResult<()> {
         let mut doc = self.lock();

@@ -1062,9 +1062,21 @@ pub fn read(source: Source, opts: ReadOptions) -> CoreResult<Document> {
                 start = reader.cur.pos;
             }
             Ok(None) if opts.mode == ReadMode::FileOnly => {
-                return Err(CoreError::format(
-                    "no DICOM file meta information (DICM prefix) found",
-                ));
+                // DCMTK (DcmMetaInfo::read with ERM_fileOnly): the preamble warning, then
+                // "File meta information header missing"; a file of fewer than 12 bytes ends
+                // the stream before that.
+                if has_preamble {
+                    log.push((
+                        LogLevel::Warning,
+                        "DcmMetaInfo: Found Preamble but no Meta Information Header".into(),
+                    ));
+                }
+                let kind = if source.len() < 12 {
+                    ReadErrorKind::PrematureEnd
+                } else {
+                    ReadErrorKind::MetaHeaderMissing
+                };
+                return Err(CoreError::Read(ReadError { kind, log }));
             }
             Ok(None) => {
                 if has_preamble {

@@ -360,6 +360,24 @@ pub fn add(
     Ok(())
 }
 
+/// Inserts or replaces elements of a signature item (DCMTK's `putAndInsert*`), e.g. the
+/// Certified Timestamp and its type.
+///
+/// # Errors
+/// [`CoreError::Invalid`] when the reference does not resolve.
+pub fn put_elements(root: &mut Dataset, r: &SignatureRef, elements: Dataset) -> CoreResult<()> {
+    let container = item_mut(root, &r.container).map_err(|e| CoreError::invalid(e.to_string()))?;
+    let item = container
+        .get_mut(tag::DIGITAL_SIGNATURES_SEQUENCE)
+        .and_then(Element::items_mut)
+        .and_then(|items| items.get_mut(r.index))
+        .ok_or_else(|| CoreError::invalid("no such signature"))?;
+    for element in elements.elements {
+        item.put(element);
+    }
+    Ok(())
+}
+
 /// Removes a signature item; its MAC Parameters items go too unless another signature item of
 /// the same container uses the same MAC ID; emptied sequences are deleted.
 ///
@@ -427,6 +445,37 @@ mod tests {
             id.to_le_bytes().to_vec(),
         ));
         d
+    }
+
+    #[test]
+    fn put_elements_inserts_and_replaces() {
+        let mut root = Dataset::default();
+        add(&mut root, &[], mac_item_with(0), sig_item(0, "1.1")).unwrap();
+        let r = SignatureRef {
+            container: vec![],
+            index: 0,
+        };
+        let mut first = Dataset::default();
+        first.put(Element::new(0x0400_0310, Vr::OB, b"AB".to_vec()));
+        put_elements(&mut root, &r, first).unwrap();
+        let mut second = Dataset::default();
+        second.put(Element::new(0x0400_0310, Vr::OB, b"CDEF".to_vec()));
+        second.put(Element::new(0x0400_0305, Vr::CS, b"CMS_TSP ".to_vec()));
+        put_elements(&mut root, &r, second).unwrap();
+        let item = &find(&root).found[0];
+        let sig = &root
+            .get(tag::DIGITAL_SIGNATURES_SEQUENCE)
+            .unwrap()
+            .items()
+            .unwrap()[item.index];
+        assert_eq!(sig.get(0x0400_0310).unwrap().bytes(), Some(&b"CDEF"[..]));
+        assert!(sig.get(0x0400_0305).is_some());
+        assert_eq!(sig.elements.len(), 4);
+        let missing = SignatureRef {
+            container: vec![],
+            index: 1,
+        };
+        assert!(put_elements(&mut root, &missing, Dataset::default()).is_err());
     }
 
     #[test]

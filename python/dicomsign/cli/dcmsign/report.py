@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from cryptography import x509
 
     from ...removal import RemovedSignature
+    from ...tsp import TimestampJudgement
     from ...verification import Check, Verification
 
 __all__ = ["SKIPPED_WARNING", "print_removed", "print_verification"]
@@ -78,6 +79,44 @@ def _details(check: Check) -> list[str]:
     return lines
 
 
+def _print_timestamp(judged: TimestampJudgement, logger: DcmtkLogger, verbose: bool) -> None:
+    """DCMTK's ``printTimestampDetails`` and its timestamp verification lines."""
+    from ...vocabulary import TimestampPolicy
+
+    token, policy = judged.token, judged.policy
+    label = _label("Certified timestamp", True)
+    if verbose:
+        if token is None:
+            required = policy is TimestampPolicy.REQUIRE
+            logger.info(
+                label + ("absent, but required by timestamp policy" if required else "absent")
+            )
+        elif policy is TimestampPolicy.IGNORE:
+            logger.info(label + "present, but ignored according to timestamp policy")
+        else:
+            logger.info(f"{label}CMS_TSP version {token.version}")
+            for line in token.details():
+                logger.info(line)
+    if judged.absent_but_required:
+        logger.warning("  Certified timestamp : absent, but required by timestamp policy")
+    verification = judged.verification
+    if verification is None:
+        return
+    # DCMTK's own error line of the TSA check comes before the TSA certificate's details, that
+    # of the signer check after them.
+    tsa_errors = [e for e in verification.errors if "TSA certificate" in e]
+    for error in tsa_errors:
+        logger.error(error)
+    if verbose and verification.tsa_certificate is not None:
+        logger.info("  Timestamp signature certificate: ")
+        for line in _certificate_lines(verification.tsa_certificate):
+            logger.info(line)
+    for error in verification.errors:
+        if error not in tsa_errors:
+            logger.error(error)
+    logger.warning(_label("Timestamp Verification", verbose) + (judged.result or ""))
+
+
 #: DCMTK's warning for a Digital Signatures Sequence inside Original Attributes Sequence.
 SKIPPED_WARNING = (
     "Found Digital Signature Sequence within the Original Attributes Sequence, ignoring."
@@ -107,11 +146,7 @@ def print_verification(outcome: Verification, logger: DcmtkLogger) -> int:
             logger.warning(notice)
         logger.warning(_label("Signature Verification", verbose) + check.result)
         if check.timestamp is not None:
-            level, text = check.timestamp
-            logger.log(
-                LogLevel.WARN if level == "W" else LogLevel.INFO,
-                _label("Certified timestamp", verbose) + text,
-            )
+            _print_timestamp(check.timestamp, logger, verbose)
     for _ in range(pending):
         logger.warning(SKIPPED_WARNING)
     report = outcome.report

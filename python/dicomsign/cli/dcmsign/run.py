@@ -239,6 +239,17 @@ def _execute(
         for warning in doc.warnings:
             logger.warning(warning)
         command = opts.command
+        if command not in (Command.SIGN, Command.SIGN_ITEM) and opts.certificate_file:
+            # DCMTK loads the key and certificate of a --sign given further left than the
+            # command that won (e.g. "+s k c +t q r u in out"), and fails as it would.
+            from ...signers import SoftwareSigner
+
+            SoftwareSigner.from_files(
+                opts.key_file or "",
+                opts.certificate_file,
+                der=opts.key_format is KeyFormat.DER,
+                password=opts.password,
+            )
         if command is Command.VERIFY:
             checks = reuse.checks if reuse is not None and not opts.old_format else None
             return _verify(doc, checks, opts, hooks, logger)
@@ -250,18 +261,81 @@ def _execute(
                 return code
             _write(doc, opts, ValueRule.DCMTK_3_6, logger)
             return ExitCode.NO_ERROR
-        logger.fatal("certified timestamps (--insert-timestamp) are not supported by this version")
-        return ExitCode.COMMANDLINE_SYNTAX_ERROR
+        code = _insert_timestamp(doc, opts, logger)
+        if code != ExitCode.NO_ERROR:
+            return code
+        _write(doc, opts, ValueRule.DCMTK_3_6, logger)
+        return ExitCode.NO_ERROR
+
+
+def _insert_timestamp(doc: _core.Document, opts: DcmsignOptions, logger: DcmtkLogger) -> int:
+    """``+t``: DCMTK's ``do_insert_ts``: load the query, the response and the UID file, find
+    the signature, check the response, insert the token (dcmsign-behaviour.md §7.2)."""
+    from ...exceptions import TimestampError
+    from ...tsp.reply import check_response, load_query, load_response
+    from ...tsp.uidfile import read_uid_file
+    from ...tsp.verify import read_token
+
+    logger.info("inserting certified timestamp.")
+    try:
+        query = load_query(opts.ts_query_file or "")
+        response = load_response(opts.ts_response_file or "")
+        uid = read_uid_file(
+            opts.ts_uid_file or "",
+            log=lambda level, text: logger.log(
+                LogLevel.ERROR if level == "E" else LogLevel.WARN, text
+            ),
+        )
+    except TimestampError as exc:
+        logger.error(exc.message)
+        return exc.exit_code
+    from ...items import pad, text
+
+    signatures, _skipped = doc.signatures()
+    notices = _SkippedNotices(doc, logger)
+    found_in: list[tuple[int, int]] | None = None
+    for number, sig in enumerate(signatures, 1):
+        # DCMTK goes on through the container where it found the signature, then stops.
+        if found_in is not None and list(sig.container) != found_in:
+            break
+        notices.before(number)
+        # DCMTK reads each signature's timestamp as it selects it (and warns about it).
+        for warning in read_token(sig.timestamp_type, sig.timestamp)[1]:
+            logger.warning(warning)
+        if sig.uid != uid:
+            continue
+        try:
+            check_response(query, response, sig.signature, sig.certificate, warn=logger.warn)
+        except TimestampError as exc:
+            logger.error(exc.message)
+            for note in exc.notes:
+                logger.warning(note)
+            return exc.exit_code
+        doc.put_signature_elements(
+            list(sig.container),
+            sig.index,
+            [
+                (_CERTIFIED_TIMESTAMP_TYPE, "CS", text("CMS_TSP")),
+                (_CERTIFIED_TIMESTAMP, "OB", pad(response.token or b"", b"\0")),
+            ],
+        )
+        found_in = list(sig.container)
+    if found_in is None:
+        notices.finish()
+        logger.error(f"signature with UID '{uid}' not found.")
+        return ExitCode.SIGNATURE_UID_NOT_FOUND
+    return ExitCode.NO_ERROR
+
+
+_CERTIFIED_TIMESTAMP_TYPE = 0x04000305
+_CERTIFIED_TIMESTAMP = 0x04000310
 
 
 def _sign(doc: _core.Document, opts: DcmsignOptions, logger: DcmtkLogger) -> int:
     from .sign import sign
 
-    if opts.creates_timestamp_query:
-        # Refused rather than ignored: the query and UID files would silently be missing.
-        logger.fatal("certified timestamps (--timestamp-file) are not supported by this version")
-        return ExitCode.COMMANDLINE_SYNTAX_ERROR
-    direct = _direct_output(doc, opts)
+    # With +ts the query and UID files are written before the output, as in DCMTK.
+    direct = None if opts.creates_timestamp_query else _direct_output(doc, opts)
     try:
         rule = sign(doc, opts, logger, output=direct)
     except SignatureCreationError as exc:
@@ -289,6 +363,15 @@ class _SkippedNotices:
         self.no_mac_id = [n for n, sig in enumerate(signatures, 1) if sig.mac_id is None]
         self.total = len(skipped)
         self.printed = 0
+        # DCMTK reads each signature's timestamp when it selects it, with its warnings.
+        self.timestamp_warnings: list[tuple[str, ...]] = [() for _ in signatures]
+        if any(sig.timestamp_type is not None for sig in signatures):
+            from ...tsp.verify import read_token
+
+            self.timestamp_warnings = [
+                read_token(sig.timestamp_type, sig.timestamp)[1] for sig in signatures
+            ]
+        self.selected = 0
 
     def _print(self, count: int) -> None:
         for _ in range(count):
@@ -300,17 +383,27 @@ class _SkippedNotices:
         due = sum(self.before_each[:number])
         self._print(max(0, due - self.printed))
 
+    def select(self, number: int) -> None:
+        """Print the timestamp warnings of the signatures selected up to ``number``."""
+        for index in range(self.selected, number):
+            for warning in self.timestamp_warnings[index]:
+                self.logger.warning(warning)
+        self.selected = max(self.selected, number)
+
     def warn(self, text: str) -> None:
         """Forward a removal warning (about the next signature without a MAC ID)."""
         from ...removal import NO_MAC_ID_WARNING
 
         if text == NO_MAC_ID_WARNING and self.no_mac_id:
-            self.before(self.no_mac_id.pop(0))
+            number = self.no_mac_id.pop(0)
+            self.before(number)
+            self.select(number - 1)
         self.logger.warning(text)
 
     def finish(self, *, again: bool = False) -> None:
         """Print the warnings the search passes after the last signature; with ``again``, also
         those of the second search DCMTK's ``+ra`` makes once it removed something."""
+        self.select(len(self.timestamp_warnings))
         self._print(self.total - self.printed + (self.total if again else 0))
 
 
@@ -322,6 +415,7 @@ def _remove(doc: _core.Document, opts: DcmsignOptions, logger: DcmtkLogger) -> i
 
     def announce(sig: RemovedSignature) -> None:
         notices.before(sig.number)
+        notices.select(sig.number)
         print_removed([sig], logger, numbered=numbered, summary=False)
 
     try:
