@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     )
     from .exitcodes import ExitCode
     from .pki.ocsp import OcspChecker
+    from .policy import Policy, SigningPolicyError, load_policy
     from .purposes import SignaturePurpose
     from .removal import RemovedSignature
     from .results import (
@@ -91,6 +92,9 @@ _EXPORTS = {
     "SignaturePurpose": "purposes",
     "RemovedSignature": "removal",
     "OcspChecker": "pki.ocsp",
+    "Policy": "policy",
+    "SigningPolicyError": "policy",
+    "load_policy": "policy",
     "RevocationInfo": "results",
     "RevocationState": "results",
     "SignatureInfo": "results",
@@ -119,6 +123,7 @@ __all__ = [
     "OcspChecker",
     "OcspMode",
     "OutputFileError",
+    "Policy",
     "PolicyError",
     "Profile",
     "ReadMode",
@@ -133,6 +138,7 @@ __all__ = [
     "SignaturePurpose",
     "SignatureStatus",
     "Signer",
+    "SigningPolicyError",
     "SoftwareSigner",
     "TimestampError",
     "TimestampPolicy",
@@ -142,6 +148,7 @@ __all__ = [
     "VerificationReport",
     "WriteTransferSyntax",
     "__version__",
+    "load_policy",
     "load_signer",
     "open_document",
     "remove",

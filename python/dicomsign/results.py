@@ -41,6 +41,9 @@ class SignatureStatus(StrEnum):
     #: The signature and the chain are correct, but the certificate's revocation status
     #: could not be had and the OCSP mode demands it (``hard-fail``, ``require``).
     REVOCATION_UNKNOWN = "revocation-unknown"
+    #: The signature and the chain are correct, but the signature breaks the run's signing
+    #: and verification policy (a forbidden MAC, a small key, no timestamp where required).
+    POLICY_VIOLATION = "policy-violation"
 
     @property
     def ok(self) -> bool:

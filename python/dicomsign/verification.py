@@ -28,11 +28,13 @@ if TYPE_CHECKING:
     from ._core import SignatureCheck
     from .pki import TrustStore
     from .pki.ocsp import OcspChecker
+    from .policy import Policy
 
 __all__ = ["Check", "TimestampPolicy", "Verification", "VerificationPolicy", "evaluate"]
 
 CHAIN_FAILED = "signature is OK but certificate verification failed: "
 REVOCATION_UNKNOWN = "signature is OK but the certificate's revocation status is unknown: "
+POLICY_VIOLATED = "signature is OK but violates the policy: "
 
 _STATUS = {
     Outcome.VALID: SignatureStatus.VALID,
@@ -103,6 +105,7 @@ def _check_one(
     timestamps: TimestampPolicy,
     chains_trusted: bool,
     ocsp: OcspChecker | None = None,
+    rules: Policy | None = None,
 ) -> Check:
     sig = verdict.signature
     der = verdict.certificate
@@ -150,6 +153,11 @@ def _check_one(
         elif checked.failure == "unknown":
             status = SignatureStatus.REVOCATION_UNKNOWN
             message = result = REVOCATION_UNKNOWN + checked.text
+    if status is SignatureStatus.VALID and rules is not None:
+        broken = rules.violations(sig.mac_algorithm, cert, sig.timestamp is not None)
+        if broken:
+            status = SignatureStatus.POLICY_VIOLATION
+            message = result = POLICY_VIOLATED + "; ".join(broken)
     info = SignatureInfo(
         number=number,
         uid=sig.uid,
@@ -190,6 +198,7 @@ def evaluate(
     skipped: int = 0,
     chains_trusted: bool = False,
     ocsp: OcspChecker | None = None,
+    rules: Policy | None = None,
 ) -> Verification:
     """Judge every signature and make DCMTK's final decision.
 
@@ -215,6 +224,10 @@ def evaluate(
         Checks the signer certificate of every signature that passed everything else with
         its OCSP responder (whether or not ``chains_trusted``); its mode decides what an
         unknown status does. The issuer is looked up in ``trust``.
+    rules : Policy, optional
+        The signing and verification policy (:mod:`dicomsign.policy`): a signature that passed
+        everything else but breaks it is ``policy-violation``; a file whose only failures
+        are such exits with 102.
 
     Returns
     -------
@@ -222,7 +235,8 @@ def evaluate(
         The report (statuses and exit code) and the per-signature checks.
     """
     checks = tuple(
-        _check_one(n, v, trust, timestamps, chains_trusted, ocsp) for n, v in enumerate(verdicts, 1)
+        _check_one(n, v, trust, timestamps, chains_trusted, ocsp, rules)
+        for n, v in enumerate(verdicts, 1)
     )
     infos = tuple(c.info for c in checks)
     if not checks:
@@ -247,6 +261,11 @@ def evaluate(
             skipped,
         )
         return Verification(report, checks)
-    corrupted = any(c.info.status is not SignatureStatus.VALID for c in checks)
-    code = ExitCode.SIGNATURE_VERIFICATION_FAILED if corrupted else ExitCode.NO_ERROR
+    failed = {c.info.status for c in checks} - {SignatureStatus.VALID}
+    if not failed:
+        code = ExitCode.NO_ERROR
+    elif failed == {SignatureStatus.POLICY_VIOLATION}:
+        code = ExitCode.SIGNATURE_VERIFICATION_POLICY
+    else:
+        code = ExitCode.SIGNATURE_VERIFICATION_FAILED
     return Verification(VerificationReport(infos, code, skipped=skipped), checks)

@@ -131,6 +131,9 @@ class ClusterTrust:
     ocsp, ocsp_url, ocsp_timeout
         The OCSP check (:class:`~dicomsign.vocabulary.OcspMode` value, responder, timeout);
         each worker process asks about each certificate once.
+    rules
+        The policy: ``"strict"`` or the absolute path of a TOML policy file (read on the
+        workers), or None.
     """
 
     trusted: tuple[str, ...] = ()
@@ -142,6 +145,7 @@ class ClusterTrust:
     ocsp: str = "off"
     ocsp_url: str | None = None
     ocsp_timeout: float | None = None
+    rules: str | None = None
 
     @classmethod
     def of(
@@ -155,6 +159,7 @@ class ClusterTrust:
         ocsp: str = "off",
         ocsp_url: str | None = None,
         ocsp_timeout: float | None = None,
+        rules: str | None = None,
     ) -> ClusterTrust:
         """The settings of a run from the arguments of :func:`verify_on_cluster`."""
         files = (
@@ -172,6 +177,7 @@ class ClusterTrust:
             ocsp=str(ocsp),
             ocsp_url=ocsp_url,
             ocsp_timeout=ocsp_timeout,
+            rules=rules,
         )
 
     def verifier(self) -> Verifier:
@@ -191,6 +197,7 @@ class ClusterTrust:
             ocsp=self.ocsp,
             ocsp_url=self.ocsp_url,
             ocsp_timeout=self.ocsp_timeout,
+            rules=self.rules,
         )
 
 

@@ -16,6 +16,7 @@ from .walk import Filters, Found, Walk
 if TYPE_CHECKING:
     from ..pki.ocsp import OcspChecker
     from ..pki.store import CertificateSource, CrlSource
+    from ..policy import Policy
     from ..vocabulary import OcspMode
 
 __all__ = ["judge", "verify_many"]
@@ -81,6 +82,7 @@ def verify_many(
     ocsp: OcspMode | str | OcspChecker = "off",
     ocsp_url: str | None = None,
     ocsp_timeout: float | None = None,
+    policy: Policy | str | os.PathLike[str] | None = None,
 ) -> Iterator[FileResult]:
     """Verify files and directory trees in parallel; yield each file's result as it completes.
 
@@ -113,6 +115,9 @@ def verify_many(
         Ask this responder for every certificate instead of the one it names (AIA).
     ocsp_timeout : float, optional
         Seconds to wait for the responder (default 10).
+    policy : Policy, "strict" or a TOML file, optional
+        The signing and verification policy (:mod:`dicomsign.policy`): a valid signature
+        that breaks it is ``policy-violation``.
 
     Returns
     -------
@@ -140,6 +145,7 @@ def verify_many(
         ocsp=ocsp,
         ocsp_url=ocsp_url,
         ocsp_timeout=ocsp_timeout,
+        rules=policy,
     )
     skip = None
     if changed_since is not None:

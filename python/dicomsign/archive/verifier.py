@@ -33,6 +33,7 @@ from .status import Status, file_status, reason
 if TYPE_CHECKING:
     from ..pki.ocsp import OcspChecker
     from ..pki.store import CertificateSource, CrlSource
+    from ..policy import Policy
     from ..vocabulary import OcspMode
 
 __all__ = ["FileResult", "Verifier"]
@@ -120,6 +121,9 @@ class Verifier:
         Ask this responder for every certificate instead of the one it names (AIA).
     ocsp_timeout : float, optional
         Seconds to wait for the responder (default 10).
+    rules : Policy, "strict" or a TOML file, optional
+        The signing and verification policy (:mod:`dicomsign.policy`): a valid signature
+        that breaks it is ``policy-violation``.
 
     Raises
     ------
@@ -132,6 +136,8 @@ class Verifier:
     ValueError
         An unknown OCSP mode, a timeout that is not positive, or ``ocsp_url`` or
         ``ocsp_timeout`` with OCSP off.
+    SigningPolicyError
+        The policy file cannot be read or is not a valid policy.
     """
 
     def __init__(
@@ -145,11 +151,13 @@ class Verifier:
         ocsp: OcspMode | str | OcspChecker = "off",
         ocsp_url: str | None = None,
         ocsp_timeout: float | None = None,
+        rules: Policy | str | os.PathLike[str] | None = None,
     ) -> None:
         from cryptography import x509
 
         from ..pki import TrustStore
         from ..pki.store import trust_sources
+        from ..policy import load_policy
 
         self.ocsp: OcspChecker | None = None
         if ocsp != "off" or ocsp_url is not None or ocsp_timeout is not None:
@@ -171,6 +179,8 @@ class Verifier:
             None if revocations or objects else _core.TrustAnchors(trusted_files, untrusted_files)
         )
         self.policy = VerificationPolicy(policy)
+        loaded = load_policy(rules)
+        self.rules = loaded if loaded.strict_about_anything else None
         self.old_format = old_format
         self._engine: _core.ArchiveEngine | None = None
 
@@ -210,6 +220,7 @@ class Verifier:
             policy=self.policy,
             skipped=len(checks.skipped),
             ocsp=self.ocsp,
+            rules=self.rules,
         )
         fallback = not check.surely_valid and len(checks) > 0
         return FileResult(

@@ -29,6 +29,7 @@ from ...archive.walk import Filters, Walk
 from ...batch import SignedFile, sign_many
 from ...exceptions import DicomSignError, os_reason
 from ...exitcodes import ExitCode
+from ...policy import POLICY_EXIT_CODE, SigningPolicyError, load_policy
 from ...vocabulary import MacAlgorithm, Profile
 
 __all__ = ["add_parser", "run"]
@@ -95,6 +96,12 @@ def add_parser(sub: Any) -> None:
     what.add_argument(
         "--location", metavar="ITEM", help="sign this item, e.g. ReferencedImageSequence[0]"
     )
+    what.add_argument(
+        "--policy",
+        metavar="strict|FILE",
+        help="refuse signatures a policy forbids: 'strict' (no MD5, SHA-1 or RIPEMD-160; RSA "
+        "and DSA keys of 2048 bits, EC of 256 at least) or a TOML policy file",
+    )
     where = sign.add_argument_group("output (exactly one)")
     where.add_argument("-o", "--output", metavar="FILE", help="the signed file (one INPUT)")
     where.add_argument(
@@ -128,6 +135,18 @@ def add_parser(sub: Any) -> None:
 def _error(message: str, code: int) -> int:
     print(f"{PROG}: error: {message}", file=sys.stderr)
     return code
+
+
+def _policy_problem(args: argparse.Namespace, signer: Any) -> str | None:
+    """Why the policy forbids these signatures (checked once, before any file), or None."""
+    try:
+        policy = load_policy(args.policy)
+    except SigningPolicyError as exc:
+        return exc.message
+    broken = policy.violations(args.mac, signer.certificate, bool(getattr(args, "tsa", None)))
+    if policy.require_profile is not None and args.profile != policy.require_profile:
+        broken.append(f"profile {policy.require_profile} is required by policy {policy.name}")
+    return "; ".join(broken) or None
 
 
 def _password(args: argparse.Namespace) -> str | None:
@@ -263,6 +282,9 @@ def run(args: argparse.Namespace) -> int:
         return _error(exc.message, int(exc.exit_code))
     except OSError as exc:
         return _error(f"--password-file: {os_reason(exc, args.password_file)}", 20)
+    problem = _policy_problem(args, signer)
+    if problem is not None:
+        return _error(problem, POLICY_EXIT_CODE)
     options: dict[str, Any] = {
         "algorithm": args.mac,
         "profile": args.profile,

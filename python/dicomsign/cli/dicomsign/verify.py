@@ -47,6 +47,7 @@ from ...archive.status import (
 from ...archive.walk import Filters, Found, Walk, read_file_list
 from ...exceptions import TrustFileError, os_reason
 from ...exitcodes import ExitCode
+from ...policy import SigningPolicyError
 from ...results import VerificationReport
 
 __all__ = ["add_parser", "run"]
@@ -128,6 +129,13 @@ def add_parser(sub: Any) -> None:
         help="seconds to wait for the responder (default 10)",
     )
     policy = verify.add_argument_group("policy")
+    policy.add_argument(
+        "--policy",
+        metavar="strict|FILE",
+        help="a signing and verification policy: 'strict' (no MD5, SHA-1 or RIPEMD-160; RSA "
+        "and DSA keys of 2048 bits, EC of 256 at least) or a TOML policy file; a valid "
+        "signature that breaks it is policy-violation",
+    )
     policy.add_argument(
         "--require-signature",
         action="store_true",
@@ -409,8 +417,9 @@ def run(args: argparse.Namespace) -> int:
             ocsp=args.ocsp,
             ocsp_url=args.ocsp_url,
             ocsp_timeout=args.ocsp_timeout,
+            rules=args.policy,
         )
-    except TrustFileError as exc:
+    except (TrustFileError, SigningPolicyError) as exc:
         # A configuration error: nothing is verified with incomplete trust material.
         return _error(exc.message, int(exc.exit_code))
     resumed, unchanged = Seen(), Seen()
@@ -457,6 +466,9 @@ def _on_cluster(
             ocsp=args.ocsp,
             ocsp_url=args.ocsp_url,
             ocsp_timeout=args.ocsp_timeout,
+            rules=os.path.abspath(args.policy)
+            if args.policy not in (None, "strict")
+            else args.policy,
         )
         workers = local_workers(args.dask)
         jobs = args.jobs
