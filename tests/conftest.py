@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 
 from dcmtk import DCMTK_DIR
 from pki import PKI, build_pki
+from softhsm import SoftToken, build_tokens
 
 # Tests call DCMTK's tools by name: make sure an activated virtual environment (whose own
 # dcmsign is ours) cannot shadow them.
@@ -22,3 +24,17 @@ pytest_plugins = ["conftest_corpus", "conftest_archive"]
 def pki(tmp_path_factory: pytest.TempPathFactory) -> PKI:
     """The session's test PKI (see :mod:`pki`)."""
     return build_pki(tmp_path_factory.mktemp("pki"))
+
+
+@pytest.fixture(scope="session")
+def softhsm(tmp_path_factory: pytest.TempPathFactory, pki: PKI) -> Iterator[SoftToken]:
+    """SoftHSM2 tokens with keys of the test PKI (see :mod:`softhsm`); ``SOFTHSM2_CONF`` points
+    at them for the session, in this process and the commands it runs."""
+    token = build_tokens(tmp_path_factory.mktemp("softhsm"), pki)
+    before = os.environ.get("SOFTHSM2_CONF")
+    os.environ["SOFTHSM2_CONF"] = str(token.conf)
+    yield token
+    if before is None:
+        os.environ.pop("SOFTHSM2_CONF", None)
+    else:
+        os.environ["SOFTHSM2_CONF"] = before

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
         PolicyError,
         SignatureCreationError,
         SignatureNotFoundError,
+        TokenError,
         TrustFileError,
     )
     from .exitcodes import ExitCode
@@ -50,7 +51,7 @@ if TYPE_CHECKING:
         SignatureStatus,
         VerificationReport,
     )
-    from .signers import Signer, SoftwareSigner
+    from .signers import Pkcs12Signer, Signer, SoftwareSigner, load_pkcs12_signer
     from .vocabulary import (
         KeyType,
         MacAlgorithm,
@@ -82,9 +83,12 @@ _EXPORTS = {
     "PolicyError": "exceptions",
     "SignatureCreationError": "exceptions",
     "SignatureNotFoundError": "exceptions",
+    "TokenError": "exceptions",
     "TrustFileError": "exceptions",
     "ExitCode": "exitcodes",
+    "Pkcs12Signer": "signers",
     "Signer": "signers",
+    "load_pkcs12_signer": "signers",
     "SoftwareSigner": "signers",
     "SignaturePurpose": "purposes",
     "RemovedSignature": "removal",
@@ -117,6 +121,7 @@ __all__ = [
     "OcspChecker",
     "OcspMode",
     "OutputFileError",
+    "Pkcs12Signer",
     "PolicyError",
     "Profile",
     "ReadMode",
@@ -133,12 +138,14 @@ __all__ = [
     "Signer",
     "SoftwareSigner",
     "TimestampPolicy",
+    "TokenError",
     "TrustFileError",
     "ValueRule",
     "VerificationPolicy",
     "VerificationReport",
     "WriteTransferSyntax",
     "__version__",
+    "load_pkcs12_signer",
     "load_signer",
     "open_document",
     "remove",
