@@ -307,24 +307,26 @@ def test_a_wrong_pin_is_tried_once_and_locks_nothing(
     [
         ("missing-module", 20, "cannot load PKCS#11 module '/nonexistent/libtoken.so': No such"),
         ("not-a-module", 20, "cannot load PKCS#11 module"),
-        ("no-token", 20, "no token matches 'pkcs11:token=Cardiology;object=signer'"),
+        ("no-token", 20, "no token matches 'pkcs11:token=Cardiology;object=signer' in '"),
+        ("no-token-seen", 20, "(tokens there: 'Archive', 'Radiology')"),
         (
             "several-tokens",
             20,
-            "several tokens match 'pkcs11:object=signer': 'Radiology', 'Archive'",
+            "several tokens match 'pkcs11:object=signer': 'Archive', 'Radiology'",
         ),
         ("no-object", 20, f"no private key matches 'pkcs11:token={LABEL};object=nothing'"),
         ("several-objects", 20, "2 private keys match"),
         ("no-certificate", 20, "no certificate with the key's id or label"),
         ("rsa-mismatch", 85, "certificate and private key do not match"),
         ("ec-mismatch", 85, "certificate and private key do not match"),
+        ("dsa", 85, "signing with DSA, 2048 bits keys on a PKCS#11 token is not supported"),
         ("no-pin", 20, f"no PIN given for token '{LABEL}'"),
         ("bad-uri", 2, "not supported: 'label'"),
         ("no-module", 2, "needs --pkcs11-module PATH"),
     ],
 )
 def test_failures_are_one_line_with_dcmtk_s_code_and_no_output(
-    softhsm: SoftToken, tmp_path: Path, case: str, code: int, words: str
+    softhsm: SoftToken, pki: PKI, tmp_path: Path, case: str, code: int, words: str
 ) -> None:
     out = tmp_path / "signed.dcm"
     module: str = softhsm.module
@@ -334,7 +336,7 @@ def test_failures_are_one_line_with_dcmtk_s_code_and_no_output(
         module = "/nonexistent/libtoken.so"
     elif case == "not-a-module":
         module = str(SAMPLE)
-    elif case == "no-token":
+    elif case.startswith("no-token"):
         key = "pkcs11:token=Cardiology;object=signer"
     elif case == "several-tokens":
         key = "pkcs11:object=signer"
@@ -348,11 +350,15 @@ def test_failures_are_one_line_with_dcmtk_s_code_and_no_output(
         key = f"pkcs11:token={LABEL};object=mismatch"
     elif case == "ec-mismatch":
         key = f"pkcs11:token={LABEL};object=ecmismatch"
+    elif case == "dsa":
+        key = f"pkcs11:token={LABEL};object=ecsigner"
     elif case == "no-pin":
         pin = None
     elif case == "bad-uri":
         key = f"pkcs11:token={LABEL};label=signer"
     args: list[str | Path] = ["--key", key, SAMPLE, "-o", out]
+    if case == "dsa":
+        args += ["--cert", pki.dsa2048.cert]
     if case != "no-module":
         args = ["--pkcs11-module", module, *args]
     done = _cli(softhsm, *args, pin=pin)

@@ -296,10 +296,7 @@ class Pkcs11Signer:
             raise SignatureCreationError(
                 f"token '{self._token_label}' gave no ECDSA signature of even DER length"
             )
-        raise SignatureCreationError(
-            f"signing with {self._facts.description} keys on a PKCS#11 token is not supported "
-            "(RSA and ECDSA are)"
-        )
+        raise SignatureCreationError(self._unsupported())
 
     def check_matches(self) -> None:
         """Raise :class:`SignatureCreationError` unless the token's key is the private half of
@@ -307,7 +304,8 @@ class Pkcs11Signer:
 
         An RSA key's modulus and exponent are compared with the certificate's; a key whose
         public half the token does not show (EC private keys) signs a random digest once,
-        which the certificate's key must verify.
+        which the certificate's key must verify. A certificate whose key is neither RSA nor EC
+        raises the "not supported" error.
         """
         with self._lock:
             if self._match is None:
@@ -333,7 +331,13 @@ class Pkcs11Signer:
             return (modulus, exponent) == (numbers.n, numbers.e)
         if isinstance(public, ec.EllipticCurvePublicKey):
             return key_type == pkcs11.KeyType.EC and self._proves_key()
-        return False
+        raise SignatureCreationError(self._unsupported())
+
+    def _unsupported(self) -> str:
+        return (
+            f"signing with {self._facts.description} keys on a PKCS#11 token is not supported "
+            "(RSA and ECDSA are)"
+        )
 
     def _proves_key(self) -> bool:
         """Sign a random SHA-256 digest and verify it with the certificate (lock held)."""
@@ -453,11 +457,11 @@ def _find_token(pkcs11: Any, lib: Any, uri: Pkcs11Uri, module: str) -> Any:
         if all(want is None or want == have for want, have in checks):
             found.append(token)
     if not found:
-        seen = f"tokens there: {_quote_list(labels)}" if labels else "it has no token"
+        seen = f"tokens there: {_quote_list(sorted(labels))}" if labels else "it has no token"
         raise TokenError(f"no token matches '{uri.text}' in '{module}' ({seen})")
     if len(found) > 1:
         raise TokenError(
-            f"several tokens match '{uri.text}': {_quote_list([t.label for t in found])}; "
+            f"several tokens match '{uri.text}': {_quote_list(sorted(t.label for t in found))}; "
             "name one with token=, serial= or slot-id="
         )
     return found[0]
