@@ -207,7 +207,7 @@ class Pkcs11Signer:
             raise ImportError(MISSING_EXTRA) from exc
         try:
             lib = pkcs11.lib(path)
-        except pkcs11.PKCS11Error as exc:
+        except RuntimeError as exc:  # PKCS11Error (0.9 on) or RuntimeError (0.8)
             raise TokenError(
                 f"cannot load PKCS#11 module '{path}': {_module_reason(path, exc)}"
             ) from None
