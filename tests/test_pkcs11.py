@@ -178,6 +178,10 @@ def test_the_chain_is_read_from_the_token(signers: dict[str, Pkcs11Signer], pki:
 
 def test_the_certificate_from_a_file_or_another_uri(softhsm: SoftToken, pki: PKI) -> None:
     with Pkcs11Signer.open(
+        None, f"pkcs11:token={LABEL};object=ecsigner?module-path={softhsm.module}", pin=PIN
+    ) as signer:  # the module named by the URI
+        assert signer.certificate == pki.ec256.certificate
+    with Pkcs11Signer.open(
         softhsm.module, f"pkcs11:token={LABEL};id=%02", pki.ec256.cert, pin=PIN
     ) as signer:
         assert signer.certificate == pki.ec256.certificate
@@ -321,6 +325,7 @@ def test_a_wrong_pin_is_tried_once_and_locks_nothing(
         ("ec-mismatch", 85, "certificate and private key do not match"),
         ("dsa", 85, "signing with DSA, 2048 bits keys on a PKCS#11 token is not supported"),
         ("no-pin", 20, f"no PIN given for token '{LABEL}'"),
+        ("missing-pin-file", 20, "--pin-file: No such file or directory"),
         ("bad-uri", 2, "not supported: 'label'"),
         ("no-module", 2, "needs --pkcs11-module PATH"),
     ],
@@ -359,6 +364,8 @@ def test_failures_are_one_line_with_dcmtk_s_code_and_no_output(
     args: list[str | Path] = ["--key", key, SAMPLE, "-o", out]
     if case == "dsa":
         args += ["--cert", pki.dsa2048.cert]
+    elif case == "missing-pin-file":
+        args += ["--pin-file", tmp_path / "absent"]
     if case != "no-module":
         args = ["--pkcs11-module", module, *args]
     done = _cli(softhsm, *args, pin=pin)
