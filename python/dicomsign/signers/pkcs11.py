@@ -162,7 +162,9 @@ class Pkcs11Signer:
         pin : str or callable, optional
             The user PIN, or a function returning it (None: no PIN); by default it is asked on
             the terminal (or read as a line from standard input). Not asked when the token needs
-            no login or has its own PIN pad. Tried once.
+            no login, has its own PIN pad, or is logged in by another signer of this process
+            already (a login belongs to the process: the signers share its session). Tried
+            once.
         der : bool
             A certificate file is DER.
 
@@ -215,12 +217,13 @@ class Pkcs11Signer:
         shared = _acquire(pkcs11, path, token, pin)
         session = shared.session
         try:
-            key = _one_object(pkcs11, session, uri, "private key", token.label)
-            if given_cert is not None:
-                certificate = given_cert
-            else:
-                certificate = _token_certificate(pkcs11, session, key, cert_uri, token)
-            chain = _token_chain(pkcs11, session, certificate)
+            with shared.lock:  # other signers of the token may be signing in the session
+                key = _one_object(pkcs11, session, uri, "private key", token.label)
+                if given_cert is not None:
+                    certificate = given_cert
+                else:
+                    certificate = _token_certificate(pkcs11, session, key, cert_uri, token)
+                chain = _token_chain(pkcs11, session, certificate)
         except BaseException:
             _release(shared)
             raise
