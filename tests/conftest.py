@@ -9,6 +9,7 @@ import pytest
 
 from dcmtk import DCMTK_DIR
 from pki import PKI, build_pki
+from softhsm import SoftToken, build_tokens
 from tsa import ServedTSA, TestTSA, serve
 
 # Tests call DCMTK's tools by name: make sure an activated virtual environment (whose own
@@ -32,3 +33,17 @@ def tsa(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedTSA]:
     authority = TestTSA(tmp_path_factory.mktemp("tsa"), slow_seconds=2.0)
     with serve(authority) as url:
         yield ServedTSA(authority, url)
+
+
+@pytest.fixture(scope="session")
+def softhsm(tmp_path_factory: pytest.TempPathFactory, pki: PKI) -> Iterator[SoftToken]:
+    """SoftHSM2 tokens with keys of the test PKI (see :mod:`softhsm`); ``SOFTHSM2_CONF`` points
+    at them for the session, in this process and the commands it runs."""
+    token = build_tokens(tmp_path_factory.mktemp("softhsm"), pki)
+    before = os.environ.get("SOFTHSM2_CONF")
+    os.environ["SOFTHSM2_CONF"] = str(token.conf)
+    yield token
+    if before is None:
+        os.environ.pop("SOFTHSM2_CONF", None)
+    else:
+        os.environ["SOFTHSM2_CONF"] = before

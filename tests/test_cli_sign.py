@@ -130,7 +130,9 @@ def test_in_place_resumed_after_an_interruption_signs_each_file_once(
         assert all(p.name.startswith(".dicomsign-") and p.suffix == ".tmp" for p in left)
 
 
-@pytest.mark.parametrize("case", ["wrong-password", "missing-key", "damaged", "two-modes"])
+@pytest.mark.parametrize(
+    "case", ["wrong-password", "missing-key", "damaged", "two-modes", "key-not-the-cert-s"]
+)
 def test_bad_input_one_line_dcmtk_code_no_output(
     pki: PKI, archive: Archive, tmp_path: Path, case: str
 ) -> None:
@@ -144,6 +146,9 @@ def test_bad_input_one_line_dcmtk_code_no_output(
         args += ["--password-file", tmp_path / "pw", source, "-o", out]
     elif case == "missing-key":
         args[1] = tmp_path / "absent.pem"
+    elif case == "key-not-the-cert-s":  # checked once, before any file
+        args[1] = pki.rsa3072.key
+        code = 85
     elif case == "damaged":
         cut = tmp_path / "cut.dcm"
         cut.write_bytes((archive.root / "study2" / "truncated.dcm").read_bytes())

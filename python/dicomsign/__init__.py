@@ -38,6 +38,7 @@ if TYPE_CHECKING:
         SignatureCreationError,
         SignatureNotFoundError,
         TimestampError,
+        TokenError,
         TrustFileError,
     )
     from .exitcodes import ExitCode
@@ -52,7 +53,7 @@ if TYPE_CHECKING:
         SignatureStatus,
         VerificationReport,
     )
-    from .signers import Signer, SoftwareSigner
+    from .signers import Pkcs12Signer, Signer, SoftwareSigner, load_pkcs12_signer
     from .vocabulary import (
         KeyType,
         MacAlgorithm,
@@ -85,9 +86,12 @@ _EXPORTS = {
     "SignatureCreationError": "exceptions",
     "SignatureNotFoundError": "exceptions",
     "TimestampError": "exceptions",
+    "TokenError": "exceptions",
     "TrustFileError": "exceptions",
     "ExitCode": "exitcodes",
+    "Pkcs12Signer": "signers",
     "Signer": "signers",
+    "load_pkcs12_signer": "signers",
     "SoftwareSigner": "signers",
     "SignaturePurpose": "purposes",
     "RemovedSignature": "removal",
@@ -123,6 +127,7 @@ __all__ = [
     "OcspChecker",
     "OcspMode",
     "OutputFileError",
+    "Pkcs12Signer",
     "Policy",
     "PolicyError",
     "Profile",
@@ -142,12 +147,14 @@ __all__ = [
     "SoftwareSigner",
     "TimestampError",
     "TimestampPolicy",
+    "TokenError",
     "TrustFileError",
     "ValueRule",
     "VerificationPolicy",
     "VerificationReport",
     "WriteTransferSyntax",
     "__version__",
+    "load_pkcs12_signer",
     "load_policy",
     "load_signer",
     "open_document",

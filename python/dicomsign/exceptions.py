@@ -86,6 +86,13 @@ class KeyLoadError(InputFileError):
     """A private key cannot be loaded: missing, garbage, wrong format or password (exit 20)."""
 
 
+class TokenError(KeyLoadError):
+    """A PKCS#11 token's key cannot be had (exit 20, DCMTK's code for a key that cannot be
+    loaded): the module cannot be loaded, no token or several match, a wrong or locked PIN, a
+    URI that names no object or several. Never retried: a second wrong PIN could lock a card.
+    """
+
+
 class CertificateLoadError(InputFileError):
     """A certificate cannot be loaded (exit 20)."""
 

@@ -133,10 +133,15 @@ class SoftwareSigner:
         The key; never shown in ``repr``.
     certificate : cryptography.x509.Certificate
         The matching certificate.
+    chain : tuple of cryptography.x509.Certificate
+        Other certificates that came with the key (a PKCS#12 file's CA certificates), for
+        whoever builds the certificate path; a signature holds the signer's certificate only,
+        as DCMTK writes it. Empty for key files.
     """
 
     private_key: PrivateKeyTypes = field(repr=False)
     certificate: x509.Certificate
+    chain: tuple[x509.Certificate, ...] = ()
 
     @property
     def key_type(self) -> KeyType:

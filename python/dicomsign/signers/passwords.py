@@ -52,11 +52,12 @@ class Password:
         return cls("empty")
 
 
-def read_password_from_console() -> bytes | None:
+def read_password_from_console(prompt: str = PASSWORD_PROMPT) -> bytes | None:
     """Read a pass phrase the way OpenSSL's default PEM callback does.
 
-    On a terminal the prompt ``Enter PEM pass phrase:`` is shown and the answer is read without
-    echo. Otherwise the prompt goes to standard error and one line is read from standard input.
+    On a terminal the ``prompt`` (by default ``Enter PEM pass phrase:``) is shown and the answer
+    is read without echo. Otherwise the prompt goes to standard error and one line is read from
+    standard input. A token's PIN and a PKCS#12 file's password are read the same way.
 
     Returns
     -------
@@ -65,10 +66,10 @@ def read_password_from_console() -> bytes | None:
     """
     if sys.stdin is not None and sys.stdin.isatty():
         try:
-            return os.fsencode(getpass.getpass(PASSWORD_PROMPT))
+            return os.fsencode(getpass.getpass(prompt))
         except (EOFError, KeyboardInterrupt):
             return None
-    sys.stderr.write(PASSWORD_PROMPT)
+    sys.stderr.write(prompt)
     sys.stderr.flush()
     stream = sys.stdin.buffer if sys.stdin is not None else None
     line = stream.readline() if stream is not None else b""

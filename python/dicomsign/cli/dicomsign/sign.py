@@ -2,11 +2,19 @@
 ``--in-place``) signed in parallel with one key, with a journal to resume an interrupted batch
 without signing a file twice, a progress bar and a summary.
 
+The key is a key file and its certificate (``--key FILE --cert FILE``), a PKCS#12 file
+(``--pkcs12 FILE``) or a key that stays on a PKCS#11 token (``--pkcs11-module PATH --key
+pkcs11:URI [--cert pkcs11:URI|FILE]``, the extra ``dicomsign[pkcs11]``), whose one session
+serves the whole run. Pass phrases and PINs come from a file, else the environment, else the
+terminal; a PIN is tried once.
+
 The signature is ``dcmsign``'s (the same MAC stream, profiles, tags and output), made by
 :func:`dicomsign.sign`; the batch runs on :func:`dicomsign.batch.sign_many`. Exit codes: 0
 when every file was signed (files that are not DICOM are skipped, unless ``--strict``); else
 DCMTK's code of the first file that failed; 130 when interrupted; a key, certificate or
-password that cannot be loaded stops the run before any file, with DCMTK's code.
+password that cannot be loaded (or a token, a PIN, a URI that names no key or several) stops
+the run before any file, with one line and DCMTK's code (20; 85 for a key that does not match
+its certificate).
 """
 
 from __future__ import annotations
@@ -36,8 +44,12 @@ __all__ = ["add_parser", "run"]
 
 PROG = "dicomsign sign"
 
-#: Where an encrypted key's pass phrase may come from, besides the terminal prompt.
+#: Where an encrypted key's (or a PKCS#12 file's) pass phrase may come from, besides the
+#: terminal prompt.
 PASSWORD_ENV = "DICOMSIGN_KEY_PASSWORD"
+
+#: Where a token's PIN may come from, besides ``--pin-file`` and the terminal prompt.
+PIN_ENV = "DICOMSIGN_PKCS11_PIN"
 
 
 def _jobs(text: str) -> int:
@@ -62,15 +74,44 @@ def add_parser(sub: Any) -> None:
     )
     sign.set_defaults(parser=sign)
     sign.add_argument("paths", nargs="+", metavar="PATH", help="DICOM files and directories")
-    key = sign.add_argument_group("key")
-    key.add_argument("--key", required=True, metavar="FILE", help="private key (PEM or DER)")
-    key.add_argument("--cert", required=True, metavar="FILE", help="its certificate")
-    key.add_argument("--der", action="store_true", help="the key and certificate are DER")
+    key = sign.add_argument_group(
+        "key (--key FILE --cert FILE, or --pkcs12 FILE, or --pkcs11-module PATH --key pkcs11:URI)"
+    )
+    key.add_argument(
+        "--key",
+        metavar="FILE|URI",
+        help="private key file (PEM or DER), or a PKCS#11 URI of a key on a token "
+        "('pkcs11:token=Radiology;object=signer', with --pkcs11-module)",
+    )
+    key.add_argument(
+        "--cert",
+        metavar="FILE|URI",
+        help="the key's certificate: a file, or a PKCS#11 URI on the key's token (default for "
+        "a token's key: the token's certificate with the key's id or label)",
+    )
+    key.add_argument(
+        "--pkcs12",
+        metavar="FILE",
+        help="a PKCS#12 file (.p12, .pfx) with the key and its certificate (and chain)",
+    )
+    key.add_argument(
+        "--pkcs11-module",
+        metavar="PATH",
+        help="the PKCS#11 module of the token (e.g. /usr/lib/softhsm/libsofthsm2.so); "
+        "needs the extra dicomsign[pkcs11]",
+    )
+    key.add_argument("--der", action="store_true", help="the key and certificate files are DER")
     key.add_argument(
         "--password-file",
         metavar="FILE",
-        help=f"read the key's pass phrase from FILE's first line (else ${PASSWORD_ENV}, "
-        "else asked on the terminal when the key is encrypted)",
+        help="read the pass phrase of the key or PKCS#12 file from FILE's first line (else "
+        f"${PASSWORD_ENV}, else asked on the terminal when one is needed)",
+    )
+    key.add_argument(
+        "--pin-file",
+        metavar="FILE",
+        help=f"read the token's PIN from FILE's first line (else ${PIN_ENV}, else asked on "
+        "the terminal); tried once",
     )
     what = sign.add_argument_group("signature")
     what.add_argument(
@@ -149,11 +190,90 @@ def _policy_problem(args: argparse.Namespace, signer: Any) -> str | None:
     return "; ".join(broken) or None
 
 
+def _first_line(path: str) -> str:
+    with open(path, "rb") as file:
+        return os.fsdecode(file.readline().rstrip(b"\r\n"))
+
+
 def _password(args: argparse.Namespace) -> str | None:
     if args.password_file:
-        with open(args.password_file, "rb") as file:
-            return os.fsdecode(file.readline().rstrip(b"\r\n"))
+        return _first_line(args.password_file)
     return os.environ.get(PASSWORD_ENV)
+
+
+def _pin(args: argparse.Namespace) -> str | None:
+    if args.pin_file:
+        return _first_line(args.pin_file)
+    return os.environ.get(PIN_ENV)
+
+
+def _check_key_options(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
+    """Refuse combinations of the key options that name no key or two (exit 2)."""
+    from ...signers.pkcs11uri import Pkcs11Uri, Pkcs11UriError
+
+    if (args.key is None) == (args.pkcs12 is None):
+        parser.error("give --key (with --cert) or --pkcs12")
+    if args.pkcs12 is not None:
+        for option, value in (("--cert", args.cert), ("--pkcs11-module", args.pkcs11_module)):
+            if value is not None:
+                parser.error(f"{option} is not used with --pkcs12 (the file holds the key)")
+        if args.pin_file:
+            parser.error("--pin-file is for a token's key; --password-file for --pkcs12")
+        return
+    token_key = Pkcs11Uri.is_uri(args.key)
+    token_cert = args.cert is not None and Pkcs11Uri.is_uri(args.cert)
+    if not token_key:
+        if args.cert is None:
+            parser.error("--key FILE needs --cert FILE")
+        if token_cert:
+            parser.error("a certificate on a token (--cert pkcs11:...) needs the key there too")
+        if args.pkcs11_module is not None:
+            parser.error("--pkcs11-module needs a token's key: --key pkcs11:URI")
+        if args.pin_file:
+            parser.error("--pin-file is for a token's key (--key pkcs11:URI)")
+        return
+    if args.password_file:
+        parser.error("--password-file is for key and PKCS#12 files; a token takes --pin-file")
+    try:
+        uri = Pkcs11Uri.parse(args.key)
+        if token_cert:
+            Pkcs11Uri.parse(args.cert)
+    except Pkcs11UriError as exc:
+        parser.error(str(exc))
+    if args.pkcs11_module is None and uri.module_path is None:
+        parser.error("a token's key (--key pkcs11:URI) needs --pkcs11-module PATH")
+
+
+def _load_signer(args: argparse.Namespace) -> tuple[Any, int]:
+    """The run's signer, or None and the exit code after one line on standard error."""
+    from ...signers.pkcs11 import MISSING_EXTRA, Pkcs11Signer
+    from ...signers.pkcs11uri import Pkcs11Uri, Pkcs11UriError
+
+    try:
+        if args.pkcs12 is not None:
+            from ...signers import load_pkcs12_signer
+
+            return load_pkcs12_signer(args.pkcs12, password=_password(args)), 0
+        if Pkcs11Uri.is_uri(args.key):
+            pin = _pin(args)
+            try:
+                signer: Any = Pkcs11Signer.open(
+                    args.pkcs11_module, args.key, args.cert, pin=pin, der=args.der
+                )
+            except ImportError:
+                return None, _error(MISSING_EXTRA, 2)
+            except Pkcs11UriError as exc:
+                return None, _error(str(exc), 2)
+            return signer, 0
+        from ...api import load_signer
+
+        return load_signer(args.key, args.cert, password=_password(args), der=args.der), 0
+    except DicomSignError as exc:
+        return None, _error(exc.message, int(exc.exit_code))
+    except OSError as exc:
+        option = "--pin-file" if args.pin_file else "--password-file"
+        name = args.pin_file or args.password_file
+        return None, _error(f"{option}: {os_reason(exc, name)}", 20)
 
 
 #: The temporary files outputs are written to before they are renamed into place: one left
@@ -274,14 +394,27 @@ def run(args: argparse.Namespace) -> int:
         parser.error("-o OUTPUT signs one INPUT file; use --out DIR for several or trees")
     if args.resume and not args.journal:
         parser.error("--resume needs --journal (the journal to resume)")
-    from ...api import load_signer
-
+    _check_key_options(args, parser)
+    signer, code = _load_signer(args)
+    if signer is None:
+        return code
     try:
-        signer = load_signer(args.key, args.cert, password=_password(args), der=args.der)
-    except DicomSignError as exc:
-        return _error(exc.message, int(exc.exit_code))
-    except OSError as exc:
-        return _error(f"--password-file: {os_reason(exc, args.password_file)}", 20)
+        return _run(args, signer)
+    finally:
+        close = getattr(signer, "close", None)
+        if close is not None:
+            close()
+
+
+def _run(args: argparse.Namespace, signer: Any) -> int:
+    """Sign with a loaded signer."""
+    check = getattr(signer, "check_matches", None)
+    if check is not None:
+        # Once, before any file: a key that is not the certificate's would fail every file.
+        try:
+            check()
+        except DicomSignError as exc:
+            return _error(exc.message, int(exc.exit_code))
     problem = _policy_problem(args, signer)
     if problem is not None:
         return _error(problem, POLICY_EXIT_CODE)
