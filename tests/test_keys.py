@@ -619,3 +619,20 @@ def test_pem_round_trip_of_generated_identity(pki: PKI, tmp_path: Path) -> None:
     cert = pki.rsa2048.certificate
     path = write(tmp_path / "c.pem", pem(cert))
     assert load_certificate(path).fingerprint(hashes.SHA256()) == cert.fingerprint(hashes.SHA256())
+
+
+@pytest.mark.parametrize("algorithm", list(MacAlgorithm))
+def test_rsa_signatures_are_the_engines_bytes_whichever_library_signs(
+    pki: PKI, algorithm: MacAlgorithm
+) -> None:
+    """RSA digests are signed by OpenSSL (faster) except RIPEMD-160 (the engine): PKCS#1 v1.5
+    is deterministic, so both give the same bytes."""
+    signer = SoftwareSigner.from_files(pki.rsa2048.key, pki.rsa2048.cert)
+    der = signer.private_key.private_bytes(
+        serialization.Encoding.DER,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    digest = bytes(range(algorithm.digest_size))
+    engine = _core.PrivateKey.from_pkcs8(der).sign_digest(algorithm, digest)
+    assert signer.sign_digest(algorithm, digest) == engine

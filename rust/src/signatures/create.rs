@@ -80,6 +80,28 @@ pub fn digest_stream(
     Ok(outcome)
 }
 
+/// Documents in memory up to this size are written in the signing thread.
+const WRITE_INLINE: u64 = 4 << 20;
+/// ... when their sequences nest at most this deep (the writer recurses once per level).
+const INLINE_DEPTH: usize = 64;
+
+/// True when `doc` is small, in memory and shallow: written without a second thread.
+fn writes_quickly(doc: &Document) -> bool {
+    if doc.source.bytes().is_none() || doc.source.len() > WRITE_INLINE {
+        return false;
+    }
+    let mut stack = vec![(&doc.dataset, 0usize)];
+    while let Some((set, depth)) = stack.pop() {
+        if depth > INLINE_DEPTH {
+            return false;
+        }
+        for item in set.elements.iter().filter_map(Element::items).flatten() {
+            stack.push((item, depth + 1));
+        }
+    }
+    true
+}
+
 fn append_item(container: &mut Dataset, seq: u32, item: Dataset) {
     if container.get(seq).and_then(Element::items).is_none() {
         container.put(Element {
@@ -132,19 +154,16 @@ where
     let out = write::Destination::open(path).map_err(CoreError::Io)?;
     let split = |t: u32| t < tag::DIGITAL_SIGNATURES_SEQUENCE;
     let shared: &Document = doc;
-    let (written, digest) = std::thread::scope(|scope| {
-        // The writer recurses once per nesting level: its stack holds the deepest file read.
-        let writer_thread = std::thread::Builder::new()
-            .stack_size(crate::read::DEEP_STACK)
-            .spawn_scoped(
-                scope,
-                || -> CoreResult<Output<BufWriter<&std::fs::File>>> {
-                    let file = BufWriter::with_capacity(1 << 20, out.file());
-                    let mut output = Output::begin(shared, wopts, file)?;
-                    output.elements(shared, split)?;
-                    Ok(output)
-                },
-            );
+    let begin = || -> CoreResult<Output<BufWriter<&std::fs::File>>> {
+        let file = BufWriter::with_capacity(1 << 20, out.file());
+        let mut output = Output::begin(shared, wopts, file)?;
+        output.elements(shared, split)?;
+        Ok(output)
+    };
+    let (written, digest) = if writes_quickly(shared) {
+        // A small document in memory: a second thread would cost more than it saves (on a
+        // busy machine, its start alone takes milliseconds).
+        let written = begin();
         let digest = digest_stream(
             &shared.source,
             &shared.dataset,
@@ -153,12 +172,29 @@ where
             params,
             dump,
         );
-        let written = writer_thread.map_err(CoreError::Io).and_then(|t| {
-            t.join()
-                .unwrap_or_else(|_| Err(CoreError::Invalid("the writer thread panicked".into())))
-        });
         (written, digest)
-    });
+    } else {
+        std::thread::scope(|scope| {
+            // The writer recurses once per nesting level: its stack holds the deepest file read.
+            let writer_thread = std::thread::Builder::new()
+                .stack_size(crate::read::DEEP_STACK)
+                .spawn_scoped(scope, begin);
+            let digest = digest_stream(
+                &shared.source,
+                &shared.dataset,
+                Selection::Tags(tags),
+                &sig_item,
+                params,
+                dump,
+            );
+            let written = writer_thread.map_err(CoreError::Io).and_then(|t| {
+                t.join().unwrap_or_else(|_| {
+                    Err(CoreError::Invalid("the writer thread panicked".into()))
+                })
+            });
+            (written, digest)
+        })
+    };
     let digest = digest?;
     let mut output = written?;
     let mut signature = sign(&digest.0)?;
