@@ -6,23 +6,23 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-echo "== cargo test"
+echo "== cargo test (at ${SECONDS} s)"
 cargo test --quiet --no-default-features
-echo "== cargo fmt"
+echo "== cargo fmt (at ${SECONDS} s)"
 cargo fmt --check
 cargo fmt --check --manifest-path fuzz/Cargo.toml
-echo "== cargo clippy"
+echo "== cargo clippy (at ${SECONDS} s)"
 cargo clippy --quiet --all-targets -- -D warnings
 cargo clippy --quiet --all-targets --no-default-features -- -D warnings
 cargo clippy --quiet --all-targets --manifest-path fuzz/Cargo.toml -- -D warnings
-echo "== fuzz (short run: 5 s per target)"
+echo "== fuzz (short run: 5 s per target) (at ${SECONDS} s)"
 scripts/fuzz.sh short 5
-echo "== ruff"
+echo "== ruff (at ${SECONDS} s)"
 .venv/bin/ruff check python tests benches tools fuzz
 .venv/bin/ruff format --check python tests benches tools fuzz
-echo "== mypy"
+echo "== mypy (at ${SECONDS} s)"
 .venv/bin/mypy
-echo "== stubtest (python/dicomsign/_core.pyi against the extension)"
+echo "== stubtest (python/dicomsign/_core.pyi against the extension) (at ${SECONDS} s)"
 .venv/bin/python -m mypy.stubtest dicomsign._core --allowlist .mypy-stubtest-allowlist
-echo "== pytest"
+echo "== pytest (at ${SECONDS} s)"
 .venv/bin/python -m pytest -q "$@"
