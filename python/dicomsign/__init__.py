@@ -25,7 +25,17 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from .api import RemoveResult, SignResult, load_signer, open_document, remove, sign, verify
+    from .api import (
+        RemoveResult,
+        SignResult,
+        TimestampResult,
+        load_signer,
+        open_document,
+        remove,
+        sign,
+        timestamp,
+        verify,
+    )
     from .archive import FileResult, verify_many
     from .archive.cluster import verify_on_cluster
     from .exceptions import (
@@ -49,9 +59,12 @@ if TYPE_CHECKING:
         RevocationState,
         SignatureInfo,
         SignatureStatus,
+        TimestampInfo,
+        TimestampStatus,
         VerificationReport,
     )
     from .signers import Signer, SoftwareSigner
+    from .tsp.client import HttpTimestamper, Timestamper, TimestampUnavailable
     from .vocabulary import (
         KeyType,
         MacAlgorithm,
@@ -59,6 +72,7 @@ if TYPE_CHECKING:
         Profile,
         ReadMode,
         TimestampPolicy,
+        ValidationTime,
         ValueRule,
         VerificationPolicy,
         WriteTransferSyntax,
@@ -71,6 +85,8 @@ _EXPORTS = {
     "open_document": "api",
     "remove": "api",
     "sign": "api",
+    "timestamp": "api",
+    "TimestampResult": "api",
     "verify": "api",
     "FileResult": "archive",
     "verify_many": "archive",
@@ -95,6 +111,11 @@ _EXPORTS = {
     "RevocationState": "results",
     "SignatureInfo": "results",
     "SignatureStatus": "results",
+    "TimestampInfo": "results",
+    "TimestampStatus": "results",
+    "HttpTimestamper": "tsp.client",
+    "Timestamper": "tsp.client",
+    "TimestampUnavailable": "tsp.client",
     "VerificationReport": "results",
     "KeyType": "vocabulary",
     "MacAlgorithm": "vocabulary",
@@ -102,6 +123,7 @@ _EXPORTS = {
     "Profile": "vocabulary",
     "ReadMode": "vocabulary",
     "TimestampPolicy": "vocabulary",
+    "ValidationTime": "vocabulary",
     "ValueRule": "vocabulary",
     "VerificationPolicy": "vocabulary",
     "WriteTransferSyntax": "vocabulary",
@@ -111,6 +133,7 @@ __all__ = [
     "DicomSignError",
     "ExitCode",
     "FileResult",
+    "HttpTimestamper",
     "InputFileError",
     "InvalidSignature",
     "KeyType",
@@ -135,8 +158,14 @@ __all__ = [
     "Signer",
     "SoftwareSigner",
     "TimestampError",
+    "TimestampInfo",
     "TimestampPolicy",
+    "TimestampResult",
+    "TimestampStatus",
+    "TimestampUnavailable",
+    "Timestamper",
     "TrustFileError",
+    "ValidationTime",
     "ValueRule",
     "VerificationPolicy",
     "VerificationReport",
@@ -146,6 +175,7 @@ __all__ = [
     "open_document",
     "remove",
     "sign",
+    "timestamp",
     "verify",
     "verify_many",
     "verify_on_cluster",

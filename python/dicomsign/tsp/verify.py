@@ -582,9 +582,9 @@ def _verify_cms(signed: cms.SignedData, content: bytes, signer: x509.Certificate
     _verify_signature_value(signer, digest_oid, attrs.untag().dump(), signature)
 
 
-def token_signer(token: TimestampToken, untrusted: Sequence[x509.Certificate] = ()) -> (
-    x509.Certificate | None
-):
+def token_signer(
+    token: TimestampToken, untrusted: Sequence[x509.Certificate] = ()
+) -> x509.Certificate | None:
     """The TSA certificate of a token: among ``untrusted`` and the certificates embedded in
     the token, the one its signer info names (None when none is); nothing is verified."""
     signed = token.content_info["content"]
