@@ -340,9 +340,25 @@ class HttpTimestamper:
         self.urls = (urls,) if isinstance(urls, str) else tuple(urls)
         if not self.urls:
             raise ValueError("give at least one TSA URL")
+        # User information in a URL (https://user:password@host/) becomes HTTP Basic
+        # credentials for that URL only; the URL asked has none.
+        self._targets: list[tuple[str, str | None]] = []
         for url in self.urls:
-            if urllib.parse.urlsplit(url).scheme.lower() not in ("http", "https"):
+            try:
+                parts = urllib.parse.urlsplit(url)
+                parts.port  # noqa: B018 - a port that is not a number raises here
+            except ValueError:
+                raise ValueError(f"not a URL: {display_url(url)!r}") from None
+            if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
                 raise ValueError(f"a TSA URL must be http or https, not {display_url(url)!r}")
+            auth = None
+            if parts.username is not None:
+                user = urllib.parse.unquote(parts.username)
+                secret = urllib.parse.unquote(parts.password or "")
+                auth = "Basic " + base64.b64encode(f"{user}:{secret}".encode()).decode("ascii")
+                netloc = parts.netloc.rpartition("@")[2]
+                url = urllib.parse.urlunsplit(parts._replace(netloc=netloc))
+            self._targets.append((url, auth))
         self.hash_algorithm = MacAlgorithm(hash_algorithm)
         if policy is not None:
             from .query import parse_policy_oid
@@ -405,7 +421,7 @@ class HttpTimestamper:
             No URL answered acceptably: every URL with its cause, in one line.
         """
         causes: list[tuple[str, str]] = []
-        for url in self.urls:
+        for url, auth in self._targets:
             query = build_query(
                 data,
                 algorithm=self.hash_algorithm,
@@ -414,7 +430,7 @@ class HttpTimestamper:
                 policy=self.policy,
             )
             try:
-                body = self._post(url, query.der)
+                body = self._post(url, query.der, auth)
                 return self.validate(query, body)
             except (_Retry, _Refused) as exc:
                 causes.append((display_url(url), exc.reason))
@@ -422,11 +438,11 @@ class HttpTimestamper:
 
     # -- HTTP -----------------------------------------------------------------------------
 
-    def _post(self, url: str, body: bytes) -> bytes:
+    def _post(self, url: str, body: bytes, auth: str | None) -> bytes:
         attempts = self.retries + 1
         for attempt in range(attempts):
             try:
-                return self._post_once(url, body)
+                return self._post_once(url, body, auth)
             except _Retry as exc:
                 if attempt + 1 == attempts:
                     suffix = f" ({attempts} attempts)" if attempts > 1 else ""
@@ -443,17 +459,11 @@ class HttpTimestamper:
                 self._sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _post_once(self, url: str, body: bytes) -> bytes:
-        request = urllib.request.Request(
-            url,
-            data=body,
-            method="POST",
-            headers={
-                **self._headers,
-                "Content-Type": _TIMESTAMP_QUERY,
-                "Accept": _TIMESTAMP_REPLY,
-            },
-        )
+    def _post_once(self, url: str, body: bytes, auth: str | None) -> bytes:
+        headers = {**self._headers, "Content-Type": _TIMESTAMP_QUERY, "Accept": _TIMESTAMP_REPLY}
+        if auth is not None:
+            headers["Authorization"] = auth
+        request = urllib.request.Request(url, data=body, method="POST", headers=headers)
         opener = urllib.request.build_opener(*self._handlers)
         try:
             with opener.open(request) as reply:
