@@ -8,12 +8,15 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from ..exceptions import InputFileError
+from ..vocabulary import ValidationTime
 from .engine import verify_stream
 from .journal import Seen
 from .verifier import FileResult, Verifier
 from .walk import Filters, Found, Walk
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from ..pki.ocsp import OcspChecker
     from ..pki.store import CertificateSource, CrlSource
     from ..vocabulary import OcspMode
@@ -81,6 +84,7 @@ def verify_many(
     ocsp: OcspMode | str | OcspChecker = "off",
     ocsp_url: str | None = None,
     ocsp_timeout: float | None = None,
+    validation_time: ValidationTime | str | datetime = ValidationTime.NOW,
 ) -> Iterator[FileResult]:
     """Verify files and directory trees in parallel; yield each file's result as it completes.
 
@@ -113,6 +117,10 @@ def verify_many(
         Ask this responder for every certificate instead of the one it names (AIA).
     ocsp_timeout : float, optional
         Seconds to wait for the responder (default 10).
+    validation_time : ValidationTime, str or datetime
+        When signer certificates are judged: ``"now"`` (default), ``"claimed"`` (the
+        signing time), ``"timestamp"`` (a verified timestamp's genTime), or this time (see
+        :func:`dicomsign.verify`).
 
     Returns
     -------
@@ -140,6 +148,7 @@ def verify_many(
         ocsp=ocsp,
         ocsp_url=ocsp_url,
         ocsp_timeout=ocsp_timeout,
+        validation_time=validation_time,
     )
     skip = None
     if changed_since is not None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from .. import _core
@@ -27,7 +28,7 @@ from ..exceptions import DicomFormatError, DicomSignError, InputFileError, NotDi
 from ..exitcodes import ExitCode
 from ..results import VerificationReport
 from ..verification import evaluate
-from ..vocabulary import VerificationPolicy
+from ..vocabulary import ValidationTime, VerificationPolicy
 from .status import Status, file_status, reason
 
 if TYPE_CHECKING:
@@ -120,6 +121,10 @@ class Verifier:
         Ask this responder for every certificate instead of the one it names (AIA).
     ocsp_timeout : float, optional
         Seconds to wait for the responder (default 10).
+    validation_time : ValidationTime, str or datetime
+        When signer certificates are judged: ``"now"`` (default, DCMTK's), ``"claimed"``
+        (the signing time), ``"timestamp"`` (a verified timestamp's genTime, else now), or
+        this time. Files whose signatures carry a timestamp always take the Python path.
 
     Raises
     ------
@@ -145,6 +150,7 @@ class Verifier:
         ocsp: OcspMode | str | OcspChecker = "off",
         ocsp_url: str | None = None,
         ocsp_timeout: float | None = None,
+        validation_time: ValidationTime | str | datetime = ValidationTime.NOW,
     ) -> None:
         from cryptography import x509
 
@@ -172,6 +178,11 @@ class Verifier:
         )
         self.policy = VerificationPolicy(policy)
         self.old_format = old_format
+        self.validation_time: ValidationTime | datetime = (
+            validation_time
+            if isinstance(validation_time, datetime)
+            else ValidationTime(validation_time)
+        )
         self._engine: _core.ArchiveEngine | None = None
 
     def engine(self, jobs: int = 1) -> _core.ArchiveEngine:
@@ -210,6 +221,7 @@ class Verifier:
             policy=self.policy,
             skipped=len(checks.skipped),
             ocsp=self.ocsp,
+            validation_time=self.validation_time,
         )
         fallback = not check.surely_valid and len(checks) > 0
         return FileResult(
