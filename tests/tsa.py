@@ -412,6 +412,8 @@ def main(argv: list[str] | None = None) -> int:
     tsa = TestTSA(args.dir.resolve())
     with serve(tsa, args.port) as url:
         print(f"test TSA at {url} (trust {tsa.root}); faults under {url}/fault/NAME", flush=True)
+        print(f"URL={url}", flush=True)
+        print(f"ROOT={tsa.root}", flush=True)
         try:
             threading.Event().wait()
         except KeyboardInterrupt:
