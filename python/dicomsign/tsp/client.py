@@ -392,14 +392,8 @@ class HttpTimestamper:
             pair = f"{username}:{password or ''}".encode()
             extra["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
         self._headers = extra
-        context = ssl.create_default_context(
+        self._tls = ssl.create_default_context(
             cafile=os.fspath(ca_bundle) if ca_bundle is not None else None
-        )
-        self._handlers = (
-            urllib.request.ProxyHandler(),
-            _HttpHandler(self.connect_timeout, self.read_timeout),
-            _HttpsHandler(self.connect_timeout, self.read_timeout, context),
-            _NoRedirects(),
         )
 
     def __repr__(self) -> str:
@@ -464,7 +458,14 @@ class HttpTimestamper:
         if auth is not None:
             headers["Authorization"] = auth
         request = urllib.request.Request(url, data=body, method="POST", headers=headers)
-        opener = urllib.request.build_opener(*self._handlers)
+        # A new opener for each request: handlers hold their opener, so they are not shared
+        # between threads (the TLS context is).
+        opener = urllib.request.build_opener(
+            urllib.request.ProxyHandler(),
+            _HttpHandler(self.connect_timeout, self.read_timeout),
+            _HttpsHandler(self.connect_timeout, self.read_timeout, self._tls),
+            _NoRedirects(),
+        )
         try:
             with opener.open(request) as reply:
                 data: bytes = reply.read(MAX_RESPONSE + 1)
