@@ -66,8 +66,11 @@ def test_a_record_has_the_documented_fields(archive: Archive) -> None:
         "signature_status",
         "message",
         "revocation",
+        "timestamp",
+        "validated_at",
     }
     assert first["revocation"] is None  # not checked live (OCSP off)
+    assert first["timestamp"] is None and first["validated_at"] is None  # none; judged now
     assert first["location"] == "Main Dataset" and first["signer"].startswith("/")
     assert first["mac_algorithm"] and first["datetime"] and first["uid"]
     verified = record(verifier.verify(archive.root / "study1/series1/rsa.dcm"))

@@ -22,10 +22,15 @@ Fault modes, chosen by the URL path ``/fault/NAME`` (or ``fault=`` of :meth:`Tes
 ``untrusted`` signed by a TSA under another root
 ``expired``   signed by a TSA certificate that has expired
 ``backdated`` genTime 10 days ago: within the TSA's validity, before the test signers'
+``aged``      genTime 5 days ago: within the OCSP test leaves' validity, before their
+              revocations (long-term validation)
 ``early``     genTime 40 days ago: before the TSA certificate's validity
 ============  ==============================================================================
 
-The last two re-sign the TSTInfo with ``openssl cms -sign -cades`` (which adds the ESS
+The requests' headers are kept (:attr:`TestTSA.requests`: path and headers of each POST), so
+that tests can see what a client sent (credentials, content type).
+
+The backdated ones re-sign the TSTInfo with ``openssl cms -sign -cades`` (which adds the ESS
 signing certificate attribute that RFC 3161 asks for), as no TSA backdates on request.
 
 Run as a script to serve until interrupted (``python tests/tsa.py --port 8318 --dir /tmp/tsa``):
@@ -72,10 +77,15 @@ FAULTS = (
     "untrusted",
     "expired",
     "backdated",
+    "aged",
     "early",
 )
 
-_BACKDATE = {"backdated": timedelta(days=10), "early": timedelta(days=40)}
+_BACKDATE = {
+    "backdated": timedelta(days=10),
+    "aged": timedelta(days=5),
+    "early": timedelta(days=40),
+}
 
 _DAY = timedelta(days=1)
 
@@ -233,6 +243,8 @@ class TestTSA:
             _CONFIG.format(dir=directory, policy=POLICY, other=OTHER_POLICY).encode(),
         )
         self._lock = threading.Lock()
+        #: (path, headers) of every POST received over HTTP, in order.
+        self.requests: list[tuple[str, dict[str, str]]] = []
 
     # -- answers ------------------------------------------------------------------------------
 
@@ -335,13 +347,17 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length)
+        self.tsa.requests.append((self.path, dict(self.headers.items())))
         status, headers, answer = self.tsa.http_answer(self.path, body)
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(answer)))
-        self.end_headers()
-        self.wfile.write(answer)
+        try:
+            self.end_headers()
+            self.wfile.write(answer)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # a client that gave up waiting (the slow fault)
 
     def log_message(self, format: str, *args: object) -> None:
         """Quiet."""
@@ -396,6 +412,8 @@ def main(argv: list[str] | None = None) -> int:
     tsa = TestTSA(args.dir.resolve())
     with serve(tsa, args.port) as url:
         print(f"test TSA at {url} (trust {tsa.root}); faults under {url}/fault/NAME", flush=True)
+        print(f"URL={url}", flush=True)
+        print(f"ROOT={tsa.root}", flush=True)
         try:
             threading.Event().wait()
         except KeyboardInterrupt:

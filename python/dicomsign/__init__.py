@@ -25,7 +25,17 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from .api import RemoveResult, SignResult, load_signer, open_document, remove, sign, verify
+    from .api import (
+        RemoveResult,
+        SignResult,
+        TimestampResult,
+        load_signer,
+        open_document,
+        remove,
+        sign,
+        timestamp,
+        verify,
+    )
     from .archive import FileResult, verify_many
     from .archive.cluster import verify_on_cluster
     from .exceptions import (
@@ -51,9 +61,12 @@ if TYPE_CHECKING:
         RevocationState,
         SignatureInfo,
         SignatureStatus,
+        TimestampInfo,
+        TimestampStatus,
         VerificationReport,
     )
     from .signers import Pkcs12Signer, Signer, SoftwareSigner, load_pkcs12_signer
+    from .tsp.client import HttpTimestamper, Timestamper, TimestampUnavailable
     from .vocabulary import (
         KeyType,
         MacAlgorithm,
@@ -61,6 +74,7 @@ if TYPE_CHECKING:
         Profile,
         ReadMode,
         TimestampPolicy,
+        ValidationTime,
         ValueRule,
         VerificationPolicy,
         WriteTransferSyntax,
@@ -73,6 +87,8 @@ _EXPORTS = {
     "open_document": "api",
     "remove": "api",
     "sign": "api",
+    "timestamp": "api",
+    "TimestampResult": "api",
     "verify": "api",
     "FileResult": "archive",
     "verify_many": "archive",
@@ -103,6 +119,11 @@ _EXPORTS = {
     "RevocationState": "results",
     "SignatureInfo": "results",
     "SignatureStatus": "results",
+    "TimestampInfo": "results",
+    "TimestampStatus": "results",
+    "HttpTimestamper": "tsp.client",
+    "Timestamper": "tsp.client",
+    "TimestampUnavailable": "tsp.client",
     "VerificationReport": "results",
     "KeyType": "vocabulary",
     "MacAlgorithm": "vocabulary",
@@ -110,6 +131,7 @@ _EXPORTS = {
     "Profile": "vocabulary",
     "ReadMode": "vocabulary",
     "TimestampPolicy": "vocabulary",
+    "ValidationTime": "vocabulary",
     "ValueRule": "vocabulary",
     "VerificationPolicy": "vocabulary",
     "WriteTransferSyntax": "vocabulary",
@@ -119,6 +141,7 @@ __all__ = [
     "DicomSignError",
     "ExitCode",
     "FileResult",
+    "HttpTimestamper",
     "InputFileError",
     "InvalidSignature",
     "KeyType",
@@ -146,9 +169,15 @@ __all__ = [
     "SigningPolicyError",
     "SoftwareSigner",
     "TimestampError",
+    "TimestampInfo",
     "TimestampPolicy",
+    "TimestampResult",
+    "TimestampStatus",
+    "TimestampUnavailable",
+    "Timestamper",
     "TokenError",
     "TrustFileError",
+    "ValidationTime",
     "ValueRule",
     "VerificationPolicy",
     "VerificationReport",
@@ -160,6 +189,7 @@ __all__ = [
     "open_document",
     "remove",
     "sign",
+    "timestamp",
     "verify",
     "verify_many",
     "verify_on_cluster",

@@ -11,6 +11,7 @@ import os
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Generic, TypeGuard, TypeVar, overload
 
@@ -20,7 +21,7 @@ from .exceptions import DicomFormatError, InputFileError, OutputFileError, os_re
 from .pki.names import name_oneline
 from .purposes import SignaturePurpose
 from .removal import RemovedSignature, remove_all, remove_by_uid
-from .results import SignatureInfo, VerificationReport
+from .results import SignatureInfo, TimestampInfo, VerificationReport
 from .signers import Password, Signer, SoftwareSigner
 from .signing import OutputRequest, sign_document
 from .verification import evaluate
@@ -29,6 +30,7 @@ from .vocabulary import (
     Profile,
     ReadMode,
     TimestampPolicy,
+    ValidationTime,
     ValueRule,
     VerificationPolicy,
     WriteTransferSyntax,
@@ -40,6 +42,8 @@ if TYPE_CHECKING:
     from .pki import TrustStore
     from .pki.ocsp import OcspChecker
     from .pki.store import CertificateSource, CrlSource
+    from .tsp.client import Timestamper
+    from .tsp.insert import StampedSignature
     from .vocabulary import OcspMode
 
 __all__ = [
@@ -50,6 +54,7 @@ __all__ = [
     "open_document",
     "remove",
     "sign",
+    "timestamp",
     "verify",
 ]
 
@@ -70,9 +75,23 @@ class SignResult(Generic[T_co]):
     document : Path, bytes or Dataset
         The signed document: the output path when one was given, else the same kind as the
         input (bytes for a path or bytes, a new Dataset for a Dataset).
+    timestamp : TimestampInfo or None
+        The certified timestamp added (``timestamper``), else None.
+    timestamp_error : str or None
+        Why no timestamp was added although asked for (``timestamp_required=False``).
     """
 
     signature: SignatureInfo
+    document: T_co
+    timestamp: TimestampInfo | None = None
+    timestamp_error: str | None = None
+
+
+@dataclass(frozen=True)
+class TimestampResult(Generic[T_co]):
+    """What :func:`timestamp` added, and the document with the tokens."""
+
+    added: tuple[StampedSignature, ...]
     document: T_co
 
 
@@ -263,6 +282,8 @@ def sign(
     dump: PathLike | None = None,
     transfer_syntax: WriteTransferSyntax | str = WriteTransferSyntax.SAME,
     explicit_lengths: bool = True,
+    timestamper: Timestamper | None = None,
+    timestamp_required: bool = True,
 ) -> SignResult[Dataset]: ...
 @overload
 def sign(
@@ -279,6 +300,8 @@ def sign(
     dump: PathLike | None = None,
     transfer_syntax: WriteTransferSyntax | str = WriteTransferSyntax.SAME,
     explicit_lengths: bool = True,
+    timestamper: Timestamper | None = None,
+    timestamp_required: bool = True,
 ) -> SignResult[bytes]: ...
 @overload
 def sign(
@@ -295,6 +318,8 @@ def sign(
     dump: PathLike | None = None,
     transfer_syntax: WriteTransferSyntax | str = WriteTransferSyntax.SAME,
     explicit_lengths: bool = True,
+    timestamper: Timestamper | None = None,
+    timestamp_required: bool = True,
 ) -> SignResult[Path]: ...
 def sign(
     source: object,
@@ -310,6 +335,8 @@ def sign(
     dump: PathLike | None = None,
     transfer_syntax: WriteTransferSyntax | str = WriteTransferSyntax.SAME,
     explicit_lengths: bool = True,
+    timestamper: Timestamper | None = None,
+    timestamp_required: bool = True,
 ) -> SignResult[Path | bytes | Dataset]:
     """Add a digital signature to a DICOM document.
 
@@ -344,11 +371,18 @@ def sign(
         ``"implicit"``.
     explicit_lengths : bool
         Write sequences and items with explicit lengths (default) or undefined lengths.
+    timestamper : Timestamper, optional
+        Add a certified timestamp (RFC 3161) of the new signature, e.g. an
+        :class:`~dicomsign.tsp.client.HttpTimestamper`; obtained after the signature is
+        computed and before the output is written (once, atomically, with the token).
+    timestamp_required : bool
+        Without an acceptable timestamp, fail (default: nothing is written) or, when False,
+        sign without one (``SignResult.timestamp_error`` says why).
 
     Returns
     -------
     SignResult
-        The signature and the signed document.
+        The signature, the signed document, and the timestamp added.
 
     Raises
     ------
@@ -357,8 +391,12 @@ def sign(
         ``output`` cannot be written (a directory, a missing folder...): its message names
         ``output`` and the operating system's reason, ``Is a directory: writing file: out``;
         ``SupportFileError`` (exit code 46) likewise for ``dump``.
+    TimestampError
+        No acceptable timestamp and ``timestamp_required``: every TSA asked and its cause
+        (:class:`~dicomsign.tsp.client.TimestampUnavailable`, exit code 82).
     """
     doc = open_document(source)
+    direct = output is not None and timestamper is None
     path = _container(doc, location)
     syntax = WriteTransferSyntax(transfer_syntax)
     with _writing(output):
@@ -373,8 +411,25 @@ def sign(
             profile=Profile(profile),
             old_format=old_format,
             dump=os.fspath(dump) if dump is not None else None,
-            output=OutputRequest(output, syntax, explicit_lengths) if output is not None else None,
+            output=(
+                OutputRequest(output, syntax, explicit_lengths)
+                if direct and output is not None
+                else None
+            ),
         )
+    stamped, stamp_error = None, None
+    if timestamper is not None:
+        from .exceptions import TimestampError
+        from .tsp.insert import find_signature, stamp_signature
+
+        new = find_signature(doc, created.uid)
+        assert new is not None
+        try:
+            stamped = stamp_signature(doc, new, timestamper).timestamp
+        except TimestampError as exc:
+            if timestamp_required:
+                raise
+            stamp_error = exc.message
     info = SignatureInfo(
         number=0,
         uid=created.uid,
@@ -388,18 +443,20 @@ def sign(
         purpose=created.purpose.code_value if created.purpose is not None else None,
         signer=name_oneline(signer.certificate.subject),
         certificate=signer.certificate,
+        has_timestamp=stamped is not None,
+        timestamp=stamped,
     )
-    if output is not None:
+    if output is not None and direct:
         return SignResult(info, Path(output))
     document = _deliver(
         doc,
         source,
-        None,
+        output,
         rule=ValueRule.DCMTK_3_7,
         syntax=syntax,
         explicit_lengths=explicit_lengths,
     )
-    return SignResult(info, document)
+    return SignResult(info, document, stamped, stamp_error)
 
 
 def verify(
@@ -417,6 +474,7 @@ def verify(
     ocsp: OcspMode | str | OcspChecker = "off",
     ocsp_url: str | None = None,
     ocsp_timeout: float | None = None,
+    validation_time: ValidationTime | str | datetime = ValidationTime.NOW,
 ) -> VerificationReport:
     """Verify every digital signature of a DICOM document.
 
@@ -455,6 +513,12 @@ def verify(
         Ask this responder instead of the one the certificate names (AIA).
     ocsp_timeout : float, optional
         Seconds to wait for the responder (default 10).
+    validation_time : ValidationTime, str or datetime
+        When the signer's certificate chain is judged: ``"now"`` (default, as DCMTK),
+        ``"claimed"`` (the signing time the signature states), ``"timestamp"`` (the genTime
+        of its verified certified timestamp, else now), or this time. A signature valid only
+        thanks to its timestamp (the certificate expired, or was revoked but not for a key
+        compromise, after genTime) has the status ``valid-by-timestamp``.
 
     Returns
     -------
@@ -503,6 +567,7 @@ def verify(
         profile_check=profile_check,
         skipped=len(checks.skipped),
         ocsp=checker,
+        validation_time=validation_time,
     )
     return outcome.report
 
@@ -546,3 +611,57 @@ def remove(
         explicit_lengths=explicit_lengths,
     )
     return RemoveResult(removed, document)
+
+
+def timestamp(
+    source: object,
+    timestamper: Timestamper,
+    *,
+    output: PathLike | None = None,
+    transfer_syntax: WriteTransferSyntax | str = WriteTransferSyntax.SAME,
+    explicit_lengths: bool = True,
+) -> TimestampResult[Path | bytes | Dataset]:
+    """Add a certified timestamp (RFC 3161) to every signature of a document that has none.
+
+    Archives use it to timestamp old signatures before their certificates expire: a
+    signature with a verified timestamp stays valid after its certificate expired, or was
+    revoked (not for a key compromise), after the timestamp's genTime. The signatures are not
+    verified here; the values are written as they were read (the signatures stay valid).
+
+    Parameters
+    ----------
+    source : path, bytes or pydicom.Dataset
+        The document; it is never modified.
+    timestamper : Timestamper
+        Obtains each token, e.g. an :class:`~dicomsign.tsp.client.HttpTimestamper`.
+    output : path, optional
+        Where to write the result (atomically, once every token was obtained); else it is
+        returned as bytes (or a Dataset).
+
+    Returns
+    -------
+    TimestampResult
+        The signatures that received a token, in DCMTK's order, and the document.
+
+    Raises
+    ------
+    InputFileError
+        The document cannot be read (exit code 20).
+    TimestampError
+        A signature could not be timestamped (nothing is written).
+    OutputFileError
+        ``output`` cannot be written (exit code 40).
+    """
+    from .tsp.insert import stamp_signature, unstamped_signatures
+
+    doc = open_document(source)
+    added = tuple(stamp_signature(doc, sig, timestamper) for sig in unstamped_signatures(doc))
+    document = _deliver(
+        doc,
+        source,
+        output,
+        rule=ValueRule.DCMTK_3_6,
+        syntax=WriteTransferSyntax(transfer_syntax),
+        explicit_lengths=explicit_lengths,
+    )
+    return TimestampResult(added, document)

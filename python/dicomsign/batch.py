@@ -14,12 +14,19 @@ import os
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .exceptions import DicomFormatError, DicomSignError, os_reason
 from .exitcodes import ExitCode
 
-__all__ = ["SignedFile", "sign_many"]
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from .results import TimestampInfo
+    from .tsp.client import Timestamper
+    from .tsp.insert import StampedSignature
+
+__all__ = ["SignedFile", "TimestampedFile", "sign_many", "timestamp_many"]
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,11 @@ class SignedFile:
     size, mtime_ns : int or None
         ``stat`` of the output when signed in place, else of the input, after signing: a
         journal record with these tells a resumed run the file is done.
+    timestamp : TimestampInfo or None
+        The certified timestamp added to the new signature (``timestamper``).
+    timestamp_error : str or None
+        Why the file was signed without the timestamp asked for (``timestamp_required``
+        False), in one line.
     """
 
     path: str
@@ -52,6 +64,39 @@ class SignedFile:
     reason: str | None = None
     exit_code: int = 0
     uid: str | None = None
+    size: int | None = None
+    mtime_ns: int | None = None
+    timestamp: TimestampInfo | None = None
+    timestamp_error: str | None = None
+
+
+@dataclass(frozen=True)
+class TimestampedFile:
+    """The outcome of timestamping the signatures of one file (:func:`timestamp_many`).
+
+    Attributes
+    ----------
+    path, output : str
+        The input and where the result is (or would have been) written.
+    status : {"timestamped", "unchanged", "failed", "not-dicom"}
+        ``timestamped`` (tokens added, the output written); ``unchanged`` (no signature
+        without a token: nothing written); ``failed``; ``not-dicom``.
+    reason : str or None
+        Why the file failed, in one line.
+    exit_code : int
+        DCMTK's exit code for this file (0 unless failed).
+    added : tuple of StampedSignature
+        The signatures that received a token.
+    size, mtime_ns : int or None
+        ``stat`` of the input, or of the output when written in place.
+    """
+
+    path: str
+    output: str
+    status: str
+    reason: str | None = None
+    exit_code: int = 0
+    added: tuple[StampedSignature, ...] = ()
     size: int | None = None
     mtime_ns: int | None = None
 
@@ -96,7 +141,18 @@ def _sign_one(path: str, output: str, signer: Any, options: dict[str, Any]) -> S
             path, output, "failed", os_reason(exc, output), code, None, size, mtime_ns
         )
     size, mtime_ns = _stat(output if output == path else path)
-    return SignedFile(path, output, "signed", None, 0, result.signature.uid, size, mtime_ns)
+    return SignedFile(
+        path,
+        output,
+        "signed",
+        None,
+        0,
+        result.signature.uid,
+        size,
+        mtime_ns,
+        result.timestamp,
+        result.timestamp_error,
+    )
 
 
 def sign_many(
@@ -127,6 +183,17 @@ def sign_many(
         One per input, in the order they complete; closing it drops the files not started
         and waits for those in flight.
     """
+    return _parallel(files, lambda path, output: _sign_one(path, output, signer, options), jobs)
+
+
+R = TypeVar("R")
+
+
+def _parallel(
+    files: Iterable[tuple[str, str]], work: Callable[[str, str], R], jobs: int | None
+) -> Iterator[R]:
+    """``work(input, output)`` for each file on a pool of threads; each result as it
+    completes. Files are taken lazily, at most two per thread ahead."""
     from .archive.engine import default_jobs
 
     workers = default_jobs() if jobs is None else jobs
@@ -135,14 +202,14 @@ def sign_many(
     source = iter(files)
     if workers == 1:
         for path, output in source:
-            yield _sign_one(path, output, signer, options)
+            yield work(path, output)
         return
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dicomsign-sign")
-    pending: set[Future[SignedFile]] = set()
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dicomsign-batch")
+    pending: set[Future[R]] = set()
     try:
         while True:
             for path, output in source:
-                pending.add(pool.submit(_sign_one, path, output, signer, options))
+                pending.add(pool.submit(work, path, output))
                 if len(pending) >= 2 * workers:
                     break
             if not pending:
@@ -152,3 +219,78 @@ def sign_many(
                 yield future.result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _timestamp_one(
+    path: str, output: str, timestamper: Timestamper, options: dict[str, Any]
+) -> TimestampedFile:
+    from .api import open_document
+    from .exceptions import OutputFileError
+    from .tsp.insert import stamp_signature, unstamped_signatures
+    from .vocabulary import ValueRule, WriteTransferSyntax
+
+    try:
+        doc = open_document(path)
+        todo = unstamped_signatures(doc)
+        if not todo:
+            size, mtime_ns = _stat(path)
+            return TimestampedFile(path, output, "unchanged", size=size, mtime_ns=mtime_ns)
+        added = tuple(stamp_signature(doc, sig, timestamper) for sig in todo)
+        parent = os.path.dirname(output)
+        if parent:
+            os.makedirs(parent, exist_ok=True)
+        try:
+            doc.write(
+                output,
+                syntax=WriteTransferSyntax(options.get("transfer_syntax", "same")),
+                explicit_lengths=bool(options.get("explicit_lengths", True)),
+                rule=ValueRule.DCMTK_3_6,
+            )
+        except OSError as exc:
+            raise OutputFileError(f"{os_reason(exc)}: writing file: {output}") from None
+    except DicomFormatError as exc:
+        word = "failed" if _has_dicm_prefix(path) else "not-dicom"
+        size, mtime_ns = _stat(path)
+        return TimestampedFile(
+            path, output, word, exc.message, int(exc.exit_code), (), size, mtime_ns
+        )
+    except DicomSignError as exc:
+        size, mtime_ns = _stat(path)
+        return TimestampedFile(
+            path, output, "failed", exc.message, int(exc.exit_code), (), size, mtime_ns
+        )
+    except OSError as exc:
+        code = int(ExitCode.CANNOT_WRITE_OUTPUT_FILE)
+        size, mtime_ns = _stat(path)
+        return TimestampedFile(
+            path, output, "failed", os_reason(exc, output), code, (), size, mtime_ns
+        )
+    size, mtime_ns = _stat(output if output == path else path)
+    return TimestampedFile(path, output, "timestamped", None, 0, added, size, mtime_ns)
+
+
+def timestamp_many(
+    files: Iterable[tuple[str, str]],
+    timestamper: Timestamper,
+    *,
+    jobs: int | None = None,
+    **options: Any,
+) -> Iterator[TimestampedFile]:
+    """Add a certified timestamp to every signature without one, file by file, in parallel
+    with one shared timestamper; yield each outcome as it completes.
+
+    Parameters
+    ----------
+    files : iterable of (input, output) paths
+        Taken lazily; ``output`` may be ``input`` (rewritten in place, atomically). A file
+        with no signature lacking a token is not written (``unchanged``).
+    timestamper : Timestamper
+        Shared by every thread (one HTTP request per signature, its retries and backoff).
+    jobs : int, optional
+        Files at once (default: every core).
+    **options
+        ``transfer_syntax`` and ``explicit_lengths`` of the written files.
+    """
+    return _parallel(
+        files, lambda path, output: _timestamp_one(path, output, timestamper, options), jobs
+    )

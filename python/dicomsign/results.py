@@ -11,6 +11,7 @@ from .exitcodes import ExitCode
 
 if TYPE_CHECKING:
     from datetime import datetime
+    from datetime import datetime as DateTime  # SignatureInfo has a field named datetime
 
     from cryptography import x509
 
@@ -19,6 +20,8 @@ __all__ = [
     "RevocationState",
     "SignatureInfo",
     "SignatureStatus",
+    "TimestampInfo",
+    "TimestampStatus",
     "VerificationReport",
 ]
 
@@ -44,11 +47,15 @@ class SignatureStatus(StrEnum):
     #: The signature and the chain are correct, but the signature breaks the run's signing
     #: and verification policy (a forbidden MAC, a small key, no timestamp where required).
     POLICY_VIOLATION = "policy-violation"
+    #: The signature is correct and valid thanks to a verified certified timestamp: its
+    #: certificate has expired, or was revoked (not for a key compromise), after the
+    #: timestamp's genTime (long-term validation).
+    VALID_BY_TIMESTAMP = "valid-by-timestamp"
 
     @property
     def ok(self) -> bool:
-        """True only for :attr:`VALID`."""
-        return self is SignatureStatus.VALID
+        """True for :attr:`VALID` and :attr:`VALID_BY_TIMESTAMP`."""
+        return self is SignatureStatus.VALID or self is SignatureStatus.VALID_BY_TIMESTAMP
 
 
 class RevocationState(StrEnum):
@@ -102,6 +109,53 @@ class RevocationInfo:
     next_update: datetime | None = None
 
 
+class TimestampStatus(StrEnum):
+    """What became of a signature's certified timestamp."""
+
+    #: The token verified: its CMS signature, the TSA's chain (timeStamping purpose), the
+    #: imprint of the signature, genTime within the TSA's and the signer's validity.
+    VALID = "valid"
+    #: The token was verified and failed (``message`` says why).
+    INVALID = "invalid"
+    #: Present and readable, not verified: the timestamp policy ignores timestamps, or the
+    #: signature failed before its timestamp was looked at.
+    NOT_VERIFIED = "not-verified"
+    #: Present but not readable as an RFC 3161 token (or of another type than ``CMS_TSP``).
+    UNREADABLE = "unreadable"
+
+
+@dataclass(frozen=True)
+class TimestampInfo:
+    """The certified timestamp of a signature (RFC 3161 token in (0400,0310)).
+
+    Attributes
+    ----------
+    status : TimestampStatus
+        Valid, invalid, not verified or unreadable.
+    gen_time : datetime or None
+        When the TSA says the signature existed (UTC).
+    tsa : str or None
+        The TSA: its certificate's subject (OpenSSL's one-line form) when the token holds
+        it, else the token's TSA name.
+    policy : str or None
+        The TSA policy (dotted OID).
+    hash_algorithm : str or None
+        The imprint's hash as OpenSSL names it (``sha256``).
+    serial_number : int or None
+        The TSA's serial number of the token.
+    message : str or None
+        Why the token is invalid or unreadable.
+    """
+
+    status: TimestampStatus
+    gen_time: datetime | None = None
+    tsa: str | None = None
+    policy: str | None = None
+    hash_algorithm: str | None = None
+    serial_number: int | None = None
+    message: str | None = None
+
+
 @dataclass(frozen=True)
 class SignatureInfo:
     """One digital signature of a dataset, as found (and, after verification, judged).
@@ -143,6 +197,11 @@ class SignatureInfo:
     revocation : RevocationInfo or None
         The live revocation check of the signer certificate (OCSP); None when none ran
         (OCSP off, or the signature failed before).
+    timestamp : TimestampInfo or None
+        The certified timestamp; None when the signature has none.
+    validated_at : datetime or None
+        The time the signer's certificate chain was judged at, when not now
+        (``validation_time``: the claimed signing time, a timestamp's genTime, a given time).
     """
 
     number: int
@@ -162,6 +221,8 @@ class SignatureInfo:
     value_rule: str | None = None
     has_timestamp: bool = False
     revocation: RevocationInfo | None = None
+    timestamp: TimestampInfo | None = None
+    validated_at: DateTime | None = None
 
 
 @dataclass(frozen=True)
@@ -193,7 +254,7 @@ class VerificationReport:
     @property
     def corrupted(self) -> int:
         """Number of signatures that did not verify."""
-        return sum(1 for s in self.signatures if s.status is not SignatureStatus.VALID)
+        return sum(1 for s in self.signatures if s.status is None or not s.status.ok)
 
     def raise_for_status(self) -> None:
         """Raise the exception matching a failed verification; do nothing when it passed.
@@ -212,6 +273,6 @@ class VerificationReport:
         if self.exit_code == ExitCode.SIGNATURE_VERIFICATION_POLICY:
             raise PolicyError(self.error or "signature policy not fulfilled")
         if self.exit_code != ExitCode.NO_ERROR:
-            bad = [s for s in self.signatures if s.status is not SignatureStatus.VALID]
+            bad = [s for s in self.signatures if s.status is None or not s.status.ok]
             detail = "; ".join(f"signature #{s.number} {s.uid}: {s.message}" for s in bad)
             raise InvalidSignature(detail or "signature verification failed")

@@ -11,26 +11,44 @@ live (OCSP, :mod:`dicomsign.pki.ocsp`), also when the chain was judged by the en
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 from cryptography import x509
 
 from .exitcodes import ExitCode
 from .pki.names import name_oneline
-from .results import SignatureInfo, SignatureStatus, VerificationReport
-from .tsp import HEALED, TimestampJudgement, judge_timestamp, read_token
+from .results import (
+    RevocationState,
+    SignatureInfo,
+    SignatureStatus,
+    TimestampInfo,
+    TimestampStatus,
+    VerificationReport,
+)
+from .tsp import HEALED, TimestampJudgement, TimestampToken, judge_timestamp, read_token
 from .tsp.reply import signature_data_candidates
-from .vocabulary import Outcome, TimestampPolicy, VerificationPolicy
+from .tsp.verify import token_signer
+from .vocabulary import Outcome, TimestampPolicy, ValidationTime, VerificationPolicy
 
 if TYPE_CHECKING:
-    from ._core import SignatureCheck
+    from ._core import Signature, SignatureCheck
     from .pki import TrustStore
     from .pki.ocsp import OcspChecker
     from .policy import Policy
 
-__all__ = ["Check", "TimestampPolicy", "Verification", "VerificationPolicy", "evaluate"]
+__all__ = [
+    "Check",
+    "TimestampPolicy",
+    "ValidationTime",
+    "Verification",
+    "VerificationPolicy",
+    "claimed_time",
+    "evaluate",
+]
 
 CHAIN_FAILED = "signature is OK but certificate verification failed: "
 REVOCATION_UNKNOWN = "signature is OK but the certificate's revocation status is unknown: "
@@ -98,6 +116,72 @@ def _certificate(der: bytes) -> tuple[x509.Certificate, str] | None:
     return cert, name_oneline(cert.subject)
 
 
+_DT = re.compile(r"(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?(?:\.(\d{1,6}))?([+-]\d{4})?\s*$")
+
+
+def claimed_time(value: str | None) -> datetime | None:
+    """The Digital Signature DateTime (DICOM DT) as an aware datetime; UTC when it carries no
+    offset; None when it cannot be read."""
+    match = _DT.match((value or "").strip())
+    if match is None:
+        return None
+    year, month, day, hour, minute, second, fraction, offset = match.groups()
+    try:
+        zone = UTC
+        if offset is not None:
+            minutes = int(offset[1:3]) * 60 + int(offset[3:5])
+            zone = timezone(timedelta(minutes=-minutes if offset[0] == "-" else minutes))
+        return datetime(
+            int(year), int(month or 1), int(day or 1), int(hour or 0), int(minute or 0),
+            int(second or 0), int((fraction or "0").ljust(6, "0")), tzinfo=zone,
+        ).astimezone(UTC)  # fmt: skip
+    except ValueError:
+        return None
+
+
+def _timestamp_info(
+    sig: Signature,
+    token: TimestampToken | None,
+    read_warnings: tuple[str, ...],
+    judged: TimestampJudgement | None,
+    trust: TrustStore | None,
+) -> TimestampInfo | None:
+    """What the results say about a signature's certified timestamp (None without one)."""
+    if sig.timestamp is None:
+        return None
+    if token is None:
+        why = read_warnings[0] if read_warnings else "no Certified Timestamp Type"
+        return TimestampInfo(TimestampStatus.UNREADABLE, message=why)
+    verification = judged.verification if judged is not None else None
+    tsa_cert = verification.tsa_certificate if verification is not None else None
+    if tsa_cert is None:
+        untrusted = [c.cert for c in trust.untrusted] if trust is not None else []
+        try:
+            tsa_cert = token_signer(token, untrusted)
+        except (ValueError, KeyError, TypeError):
+            tsa_cert = None
+    status = TimestampStatus.NOT_VERIFIED
+    if verification is not None:
+        status = TimestampStatus.VALID if verification.ok else TimestampStatus.INVALID
+    try:
+        gen_time: datetime | None = token.gen_time
+    except (ValueError, TypeError, AssertionError):
+        gen_time = None
+    return TimestampInfo(
+        status,
+        gen_time=gen_time,
+        tsa=name_oneline(tsa_cert.subject) if tsa_cert is not None else token.tsa_name,
+        policy=token.policy,
+        hash_algorithm=token.hash_algorithm,
+        serial_number=token.serial_number,
+        message=verification.reason if verification is not None else None,
+    )
+
+
+def _utc_text(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _check_one(
     number: int,
     verdict: SignatureCheck,
@@ -106,6 +190,7 @@ def _check_one(
     chains_trusted: bool,
     ocsp: OcspChecker | None = None,
     rules: Policy | None = None,
+    validation_time: ValidationTime | datetime = ValidationTime.NOW,
 ) -> Check:
     sig = verdict.signature
     der = verdict.certificate
@@ -115,37 +200,60 @@ def _check_one(
     status = _STATUS.get(verdict.outcome, SignatureStatus.CORRUPTED)
     message = result = verdict.message
     timestamp: TimestampJudgement | None = None
+    early: TimestampJudgement | None = None
     notices: list[str] = []
     expired = False
+    by_timestamp = ""
+    at: datetime | None = None
+    data = signature_data_candidates(sig.signature or b"", verdict.certificate)
     if status is SignatureStatus.VALID:
         if verdict.weak_key_warning is not None:
             notices.append(verdict.weak_key_warning)
+        if isinstance(validation_time, datetime):
+            at = validation_time
+        elif validation_time is ValidationTime.CLAIMED:
+            at = claimed_time(sig.datetime)
+        elif validation_time is ValidationTime.TIMESTAMP and token is not None:
+            # The timestamp first: its genTime is when the chain is judged.
+            early = judge_timestamp(token, timestamps, data=data, signer=cert, trust=trust)
+            if early.verification is not None and early.verification.ok:
+                at = early.verification.gen_time
         chain_error = "unable to get local issuer certificate"
-        if chains_trusted:
+        if chains_trusted and at is None:
             chain_error = ""
         elif trust is not None and cert is not None:
-            chain_error = trust.verify_chain(cert) or ""
+            chain_error = trust.verify_chain(cert, at) or ""
         if chain_error:
             status = _CHAIN_STATUS.get(chain_error, SignatureStatus.UNTRUSTED)
             message = result = CHAIN_FAILED + chain_error
             expired = chain_error == "certificate has expired"
+        elif early is not None and at is not None and trust is not None and cert is not None:
+            # Valid at genTime: by the timestamp only if the chain fails now.
+            by_timestamp = "" if chains_trusted else trust.verify_chain(cert) or ""
     if status is SignatureStatus.VALID or expired:
-        timestamp = judge_timestamp(
-            token,
-            timestamps,
-            data=signature_data_candidates(sig.signature or b"", verdict.certificate),
-            signer=cert,
-            trust=trust,
-            expired=expired,
-        )
+        if early is not None:
+            timestamp = TimestampJudgement(timestamps, token, early.verification, expired)
+        else:
+            timestamp = judge_timestamp(
+                token, timestamps, data=data, signer=cert, trust=trust, expired=expired
+            )
         if timestamp.healed:
-            status, message = SignatureStatus.VALID, HEALED
+            status, message = SignatureStatus.VALID_BY_TIMESTAMP, HEALED
         elif timestamp.failure is not None:
             status, message = SignatureStatus.CORRUPTED, timestamp.failure
+        elif by_timestamp and timestamp.verification is not None:
+            status = SignatureStatus.VALID_BY_TIMESTAMP
+            message = (
+                f"OK, certificate valid at the timestamp's genTime "
+                f"{_utc_text(timestamp.verification.gen_time)} ({by_timestamp} now)"
+            )
+    proven: datetime | None = None
+    if timestamp is not None and timestamp.verification is not None and timestamp.verification.ok:
+        proven = timestamp.verification.gen_time
     revocation = None
-    if status is SignatureStatus.VALID and ocsp is not None and cert is not None:
-        # After the timestamp: once timestamps are verified, its genTime is ``existed_at``.
-        checked = ocsp.verdict(cert, ocsp.issuer_of(cert, trust))
+    if status.ok and ocsp is not None and cert is not None:
+        # Long-term validation: a verified timestamp proves the signature existed at genTime.
+        checked = ocsp.verdict(cert, ocsp.issuer_of(cert, trust), existed_at=proven)
         revocation = checked.info
         if checked.failure == "revoked":
             status = SignatureStatus.REVOKED
@@ -153,7 +261,10 @@ def _check_one(
         elif checked.failure == "unknown":
             status = SignatureStatus.REVOCATION_UNKNOWN
             message = result = REVOCATION_UNKNOWN + checked.text
-    if status is SignatureStatus.VALID and rules is not None:
+        elif checked.info.state is RevocationState.REVOKED:
+            status = SignatureStatus.VALID_BY_TIMESTAMP
+            message = f"OK, certificate revoked after the timestamp: {checked.text}"
+    if status.ok and rules is not None:
         broken = rules.violations(sig.mac_algorithm, cert, sig.timestamp is not None)
         if broken:
             status = SignatureStatus.POLICY_VIOLATION
@@ -176,6 +287,8 @@ def _check_one(
         value_rule=verdict.value_rule,
         has_timestamp=sig.timestamp is not None,
         revocation=revocation,
+        timestamp=_timestamp_info(sig, token, read_warnings, timestamp or early, trust),
+        validated_at=at,
     )
     warnings = (*verdict.warnings, *read_warnings)
     return Check(info, verdict, warnings, tuple(notices), result, timestamp)
@@ -199,6 +312,7 @@ def evaluate(
     chains_trusted: bool = False,
     ocsp: OcspChecker | None = None,
     rules: Policy | None = None,
+    validation_time: ValidationTime | str | datetime = ValidationTime.NOW,
 ) -> Verification:
     """Judge every signature and make DCMTK's final decision.
 
@@ -228,14 +342,25 @@ def evaluate(
         The signing and verification policy (:mod:`dicomsign.policy`): a signature that passed
         everything else but breaks it is ``policy-violation``; a file whose only failures
         are such exits with 102.
+    validation_time : ValidationTime, str or datetime
+        When the signer's chain is judged: ``"now"`` (default, DCMTK's), ``"claimed"`` (the
+        signing time), ``"timestamp"`` (the genTime of a verified timestamp, else now), or
+        this time. A signature that is valid only thanks to its verified timestamp (a
+        certificate expired, or revoked but not for a key compromise, after genTime) is
+        :attr:`~dicomsign.results.SignatureStatus.VALID_BY_TIMESTAMP`.
 
     Returns
     -------
     Verification
         The report (statuses and exit code) and the per-signature checks.
     """
+    when = validation_time
+    if not isinstance(when, datetime):
+        when = ValidationTime(when)
+    elif when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
     checks = tuple(
-        _check_one(n, v, trust, timestamps, chains_trusted, ocsp, rules)
+        _check_one(n, v, trust, timestamps, chains_trusted, ocsp, rules, when)
         for n, v in enumerate(verdicts, 1)
     )
     infos = tuple(c.info for c in checks)
@@ -261,7 +386,7 @@ def evaluate(
             skipped,
         )
         return Verification(report, checks)
-    failed = {c.info.status for c in checks} - {SignatureStatus.VALID}
+    failed = {c.info.status for c in checks if c.info.status is None or not c.info.status.ok}
     if not failed:
         code = ExitCode.NO_ERROR
     elif failed == {SignatureStatus.POLICY_VIOLATION}:

@@ -19,6 +19,7 @@ __all__ = [
     "ReadMode",
     "ReadTransferSyntax",
     "TimestampPolicy",
+    "ValidationTime",
     "ValueRule",
     "VerificationPolicy",
     "WriteTransferSyntax",
@@ -138,6 +139,26 @@ class OcspMode(StrEnum):
     SOFT_FAIL = "soft-fail"
     HARD_FAIL = "hard-fail"
     REQUIRE = "require"
+
+
+class ValidationTime(StrEnum):
+    """When the signer's certificate chain is judged (``--validation-time``; OpenSSL's
+    ``-attime``, pyHanko's validation time).
+
+    - ``now`` (default, DCMTK's): now; a verified timestamp heals a certificate that has
+      expired since (DCMTK's "extends validity period of expired signature");
+    - ``claimed``: the signing time the signature claims (Digital Signature DateTime), which
+      nothing proves;
+    - ``timestamp``: the genTime of the signature's verified certified timestamp, else now.
+
+    Whatever the choice, a verified timestamp's genTime is the time the signature is proven
+    to have existed: an OCSP revocation after it (not for a key compromise) does not
+    invalidate the signature.
+    """
+
+    NOW = "now"
+    CLAIMED = "claimed"
+    TIMESTAMP = "timestamp"
 
 
 class KeyType(StrEnum):

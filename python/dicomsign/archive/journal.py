@@ -23,7 +23,10 @@ Schema version 1 (field ``v``); later versions add fields, never change one:
   object with ``method`` (``"ocsp"``), ``state`` (``good``, ``revoked``, ``unknown``,
   ``unavailable``, ``no-responder``), ``responder`` (the URL), ``reason`` (RFC 5280's name
   of the revocation reason, e.g. ``keyCompromise``), ``revoked_at``, ``this_update``,
-  ``next_update`` (UTC, ISO 8601, or null) and ``detail`` (why the status is unknown).
+  ``next_update`` (UTC, ISO 8601, or null) and ``detail`` (why the status is unknown);
+  ``timestamp``: null without a certified timestamp, else :func:`timestamp_fields`;
+  ``validated_at``: null when the chain was judged now, else the time it was judged at
+  (``--validation-time``).
 
 A path may have several records (a file verified again after it changed): the last one is
 the file's current state.
@@ -41,7 +44,7 @@ from typing import Any, Self
 
 from ..exceptions import DicomSignError, os_reason
 from ..exitcodes import ExitCode
-from ..results import RevocationInfo
+from ..results import RevocationInfo, TimestampInfo
 from .status import is_failure, one_line, signature_status
 from .verifier import FileResult
 
@@ -53,6 +56,7 @@ __all__ = [
     "Seen",
     "record",
     "record_path",
+    "timestamp_fields",
 ]
 
 SCHEMA_VERSION = 1
@@ -102,6 +106,25 @@ def revocation_fields(info: RevocationInfo | None) -> dict[str, Any] | None:
     }
 
 
+def timestamp_fields(info: TimestampInfo | None) -> dict[str, Any] | None:
+    """A signature's ``timestamp`` object in journals and JSON reports (None without one):
+    ``status`` (``valid``, ``invalid``, ``not-verified``, ``unreadable``), ``gen_time`` (UTC,
+    ``2025-01-31T12:00:00Z``), ``tsa`` (the TSA certificate's subject, else the token's TSA
+    name), ``policy`` (OID), ``hash_algorithm`` (``sha256``...), ``serial_number`` (hex) and
+    ``message`` (why invalid or unreadable)."""
+    if info is None:
+        return None
+    return {
+        "status": info.status.value,
+        "gen_time": _time(info.gen_time),
+        "tsa": None if info.tsa is None else one_line(info.tsa),
+        "policy": info.policy,
+        "hash_algorithm": info.hash_algorithm,
+        "serial_number": None if info.serial_number is None else f"{info.serial_number:X}",
+        "message": None if info.message is None else one_line(info.message),
+    }
+
+
 def record(
     result: FileResult,
     *,
@@ -129,6 +152,8 @@ def record(
                     "signature_status": sig.status.value if sig.status is not None else None,
                     "message": one_line(sig.message),
                     "revocation": revocation_fields(sig.revocation),
+                    "timestamp": timestamp_fields(sig.timestamp),
+                    "validated_at": _time(sig.validated_at),
                 }
             )
             if signed_tags:

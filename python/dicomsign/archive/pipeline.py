@@ -8,12 +8,15 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from ..exceptions import InputFileError
+from ..vocabulary import ValidationTime
 from .engine import verify_stream
 from .journal import Seen
 from .verifier import FileResult, Verifier
 from .walk import Filters, Found, Walk
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from ..pki.ocsp import OcspChecker
     from ..pki.store import CertificateSource, CrlSource
     from ..policy import Policy
@@ -83,6 +86,7 @@ def verify_many(
     ocsp_url: str | None = None,
     ocsp_timeout: float | None = None,
     policy: Policy | str | os.PathLike[str] | None = None,
+    validation_time: ValidationTime | str | datetime = ValidationTime.NOW,
 ) -> Iterator[FileResult]:
     """Verify files and directory trees in parallel; yield each file's result as it completes.
 
@@ -118,6 +122,10 @@ def verify_many(
     policy : Policy, "strict" or a TOML file, optional
         The signing and verification policy (:mod:`dicomsign.policy`): a valid signature
         that breaks it is ``policy-violation``.
+    validation_time : ValidationTime, str or datetime
+        When signer certificates are judged: ``"now"`` (default), ``"claimed"`` (the
+        signing time), ``"timestamp"`` (a verified timestamp's genTime), or this time (see
+        :func:`dicomsign.verify`).
 
     Returns
     -------
@@ -146,6 +154,7 @@ def verify_many(
         ocsp_url=ocsp_url,
         ocsp_timeout=ocsp_timeout,
         rules=policy,
+        validation_time=validation_time,
     )
     skip = None
     if changed_since is not None:

@@ -59,7 +59,9 @@ class Status(StrEnum):
     #: The file cannot be read: missing, not a regular file, a directory that cannot be
     #: listed, a symbolic link loop, damaged where DCMTK stops reading, changed while read.
     UNREADABLE = "unreadable"
-    #: Reserved (certified timestamps): valid thanks to a verified timestamp.
+    #: Valid thanks to a verified certified timestamp (long-term validation): the signer's
+    #: certificate has expired, or was revoked for a reason other than a key compromise,
+    #: after the timestamp's genTime. Passes the run.
     VERIFIED_BY_TIMESTAMP = "verified-by-timestamp"
     #: The signature and the chain are correct, but the certificate's revocation status could
     #: not be had and ``--ocsp hard-fail`` or ``require`` demands it (responder down, timed
@@ -114,6 +116,7 @@ _BY_SIGNATURE_STATUS = {
     SignatureStatus.REVOKED: Status.CERTIFICATE_REVOKED,
     SignatureStatus.REVOCATION_UNKNOWN: Status.REVOCATION_UNKNOWN,
     SignatureStatus.POLICY_VIOLATION: Status.POLICY_VIOLATION,
+    SignatureStatus.VALID_BY_TIMESTAMP: Status.VERIFIED_BY_TIMESTAMP,
 }
 
 
@@ -173,6 +176,7 @@ def reason(report: VerificationReport | None, error: DicomSignError | None) -> s
         return one_line(report.error or "no signatures")
     parts = [report.error] if report.error else []
     for sig in report.signatures:
+        # A signature valid by its timestamp says so (the file is verified-by-timestamp).
         if sig.status is not SignatureStatus.VALID:
             parts.append(f"signature #{sig.number} {sig.uid} ({sig.location}): {sig.message}")
     return one_line("; ".join(parts)) if parts else None

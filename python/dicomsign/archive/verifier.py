@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from .. import _core
@@ -27,7 +28,7 @@ from ..exceptions import DicomFormatError, DicomSignError, InputFileError, NotDi
 from ..exitcodes import ExitCode
 from ..results import VerificationReport
 from ..verification import evaluate
-from ..vocabulary import VerificationPolicy
+from ..vocabulary import ValidationTime, VerificationPolicy
 from .status import Status, file_status, reason
 
 if TYPE_CHECKING:
@@ -124,6 +125,10 @@ class Verifier:
     rules : Policy, "strict" or a TOML file, optional
         The signing and verification policy (:mod:`dicomsign.policy`): a valid signature
         that breaks it is ``policy-violation``.
+    validation_time : ValidationTime, str or datetime
+        When signer certificates are judged: ``"now"`` (default, DCMTK's), ``"claimed"``
+        (the signing time), ``"timestamp"`` (a verified timestamp's genTime, else now), or
+        this time. Files whose signatures carry a timestamp always take the Python path.
 
     Raises
     ------
@@ -152,6 +157,7 @@ class Verifier:
         ocsp_url: str | None = None,
         ocsp_timeout: float | None = None,
         rules: Policy | str | os.PathLike[str] | None = None,
+        validation_time: ValidationTime | str | datetime = ValidationTime.NOW,
     ) -> None:
         from cryptography import x509
 
@@ -182,6 +188,11 @@ class Verifier:
         loaded = load_policy(rules)
         self.rules = loaded if loaded.strict_about_anything else None
         self.old_format = old_format
+        self.validation_time: ValidationTime | datetime = (
+            validation_time
+            if isinstance(validation_time, datetime)
+            else ValidationTime(validation_time)
+        )
         self._engine: _core.ArchiveEngine | None = None
 
     def engine(self, jobs: int = 1) -> _core.ArchiveEngine:
@@ -221,6 +232,7 @@ class Verifier:
             skipped=len(checks.skipped),
             ocsp=self.ocsp,
             rules=self.rules,
+            validation_time=self.validation_time,
         )
         fallback = not check.surely_valid and len(checks) > 0
         return FileResult(

@@ -44,7 +44,9 @@ from .reply import token_info
 __all__ = [
     "TimestampToken",
     "TimestampVerification",
+    "check_token",
     "read_token",
+    "token_signer",
     "verify_token",
 ]
 
@@ -580,10 +582,29 @@ def _verify_cms(signed: cms.SignedData, content: bytes, signer: x509.Certificate
     _verify_signature_value(signer, digest_oid, attrs.untag().dump(), signature)
 
 
+def token_signer(
+    token: TimestampToken, untrusted: Sequence[x509.Certificate] = ()
+) -> x509.Certificate | None:
+    """The TSA certificate of a token: among ``untrusted`` and the certificates embedded in
+    the token, the one its signer info names (None when none is); nothing is verified."""
+    signed = token.content_info["content"]
+    signer_infos = signed["signer_infos"]
+    if len(signer_infos) != 1:
+        return None
+    return _find_signer(signer_infos[0]["sid"].chosen, (untrusted, _certificates(signed)))
+
+
 def _verify_signature(
-    token: TimestampToken, store: TrustStore, untrusted: Sequence[x509.Certificate], now: int
+    token: TimestampToken,
+    store: TrustStore | None,
+    untrusted: Sequence[x509.Certificate],
+    now: int,
 ) -> x509.Certificate:
-    """``TS_RESP_verify_signature``: returns the TSA certificate or raises the failure."""
+    """``TS_RESP_verify_signature``: returns the TSA certificate or raises the failure.
+
+    Without a ``store`` the TSA's chain is not checked (the timestamping client without a TSA
+    trust anchor); its purpose, the ESS signing certificate and the CMS signature are.
+    """
     signed = token.content_info["content"]
     signer_infos = signed["signer_infos"]
     if len(signer_infos) != 1:
@@ -593,17 +614,18 @@ def _verify_signature(
     if signer is None:
         raise _Failure("signer certificate not found")
     chain = [ChainCertificate(signer)]
-    pool = _Issuers(store, [ChainCertificate(c) for c in (*untrusted, *embedded)])
-    verifier = ChainVerifier(
-        pool,
-        depth=store.depth,
-        revocation=CrlChecker(store) if store.crl_check else None,
-        trusted_first=store.trusted_first,
-    )
-    try:
-        verifier.verify(chain, now)
-    except ChainFailure:
-        raise _Failure("certificate verify error") from None
+    if store is not None:
+        pool = _Issuers(store, [ChainCertificate(c) for c in (*untrusted, *embedded)])
+        verifier = ChainVerifier(
+            pool,
+            depth=store.depth,
+            revocation=CrlChecker(store) if store.crl_check else None,
+            trusted_first=store.trusted_first,
+        )
+        try:
+            verifier.verify(chain, now)
+        except ChainFailure:
+            raise _Failure("certificate verify error") from None
     if not _timestamping_purpose(signer):
         raise _Failure("certificate verify error")
     _ess_check(signer_infos[0], [c.cert for c in chain])
@@ -699,3 +721,29 @@ def verify_token(
             errors.append(failure.reason)
         return TimestampVerification(False, failure.reason, tuple(errors), token, tsa)
     return TimestampVerification(True, None, (), token, tsa)
+
+
+def check_token(
+    token: TimestampToken,
+    *,
+    trust: TrustStore | None = None,
+    at: datetime | None = None,
+) -> x509.Certificate:
+    """Check a fresh token as the timestamping client accepts it: the CMS signature, the ESS
+    signing certificate, the TSA certificate's purpose (a critical extendedKeyUsage of
+    timeStamping only), its chain when ``trust`` holds the TSA's trust anchor, and genTime
+    within the TSA certificate's validity. Returns the TSA certificate.
+
+    Raises
+    ------
+    ValueError
+        The failing check's reason (OpenSSL's words where it has them).
+    """
+    moment = datetime.now(UTC) if at is None else at
+    untrusted = [c.cert for c in trust.untrusted] if trust is not None else []
+    try:
+        tsa = _verify_signature(token, trust, untrusted, int(moment.timestamp()))
+        _validity_check(token.gen_time, tsa, "TSA certificate")
+    except _Failure as failure:
+        raise ValueError(failure.reason) from None
+    return tsa

@@ -8,7 +8,8 @@ journal, reports and a summary; the exit code is the run's
 ``--require-signature``, 20 some unreadable, 130 interrupted), and 20 before any file is
 verified when a trust or CRL file cannot be loaded. ``dicomsign report JOURNAL...`` writes
 JSON, CSV, JUnit XML or HTML reports of journals. ``dicomsign sign`` signs one file or whole
-trees in parallel with one key (see :mod:`.sign`).
+trees in parallel with one key (see :mod:`.sign`), with a certified timestamp from ``--tsa
+URL``; ``dicomsign timestamp`` adds timestamps to signatures without one (:mod:`.timestamp`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from collections.abc import Sequence
 
 from ... import __version__
 from ...exitcodes import ExitCode
-from . import report, sign, verify
+from . import report, sign, timestamp, verify
 
 __all__ = ["main"]
 
@@ -34,6 +35,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     verify.add_parser(sub)
     sign.add_parser(sub)
+    timestamp.add_parser(sub)
     report.add_parser(sub)
     return parser
 
@@ -50,6 +52,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return report.run(args)
         if args.command == "sign":
             return sign.run(args)
+        if args.command == "timestamp":
+            return timestamp.run(args)
         return verify.run(args)
     except KeyboardInterrupt:
         return 130

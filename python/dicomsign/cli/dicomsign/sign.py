@@ -30,7 +30,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ...archive.engine import default_jobs
-from ...archive.journal import SCHEMA_VERSION, JournalError, JournalReader, JournalWriter
+from ...archive.journal import (
+    SCHEMA_VERSION,
+    JournalError,
+    JournalReader,
+    JournalWriter,
+    timestamp_fields,
+)
 from ...archive.progress import ProgressBar, human_bytes
 from ...archive.status import one_line
 from ...archive.walk import Filters, Walk
@@ -39,6 +45,7 @@ from ...exceptions import DicomSignError, os_reason
 from ...exitcodes import ExitCode
 from ...policy import POLICY_EXIT_CODE, SigningPolicyError, load_policy
 from ...vocabulary import MacAlgorithm, Profile
+from .tsa_options import TsaOptionError, add_tsa_arguments, timestamper
 
 __all__ = ["add_parser", "run"]
 
@@ -171,6 +178,7 @@ def add_parser(sub: Any) -> None:
     run_group.add_argument("--exclude", action="append", default=[], metavar="GLOB")
     run_group.add_argument("-q", "--quiet", action="store_true", help="print failures only")
     run_group.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_tsa_arguments(sign, required=False)
 
 
 def _error(message: str, code: int) -> int:
@@ -381,6 +389,8 @@ def _record(outcome: SignedFile, mac: str) -> dict[str, Any]:
         "size": outcome.size,
         "mtime_ns": outcome.mtime_ns,
         "signed_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "timestamp": timestamp_fields(outcome.timestamp),
+        "timestamp_error": outcome.timestamp_error,
     }
 
 
@@ -418,6 +428,10 @@ def _run(args: argparse.Namespace, signer: Any) -> int:
     problem = _policy_problem(args, signer)
     if problem is not None:
         return _error(problem, POLICY_EXIT_CODE)
+    try:
+        stamper = timestamper(args)
+    except TsaOptionError as exc:
+        return _error(exc.message, int(exc.exit_code))
     options: dict[str, Any] = {
         "algorithm": args.mac,
         "profile": args.profile,
@@ -425,6 +439,8 @@ def _run(args: argparse.Namespace, signer: Any) -> int:
         "tags": args.tag,
         "location": args.location,
     }
+    if stamper is not None:
+        options.update(timestamper=stamper, timestamp_required=not args.tsa_optional)
     seen = Done()
     try:
         if args.resume and os.path.exists(args.journal):
@@ -487,6 +503,9 @@ def _sign(
                 journal.write(_record(outcome, args.mac))
             if progress is not None:
                 progress.clear()
+            if outcome.timestamp_error:
+                note = f"signed without a timestamp: {one_line(outcome.timestamp_error)}"
+                print(f"{PROG}: warning: {outcome.path}: {note}", file=sys.stderr)
             if failed:
                 counts.failures += 1
                 first_failure = first_failure or outcome.exit_code or 1

@@ -15,6 +15,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
+from datetime import UTC, datetime
 from itertools import chain
 from typing import IO, Any, BinaryIO, cast
 
@@ -48,7 +49,8 @@ from ...archive.walk import Filters, Found, Walk, read_file_list
 from ...exceptions import TrustFileError, os_reason
 from ...exitcodes import ExitCode
 from ...policy import SigningPolicyError
-from ...results import VerificationReport
+from ...results import TimestampStatus, VerificationReport
+from ...vocabulary import ValidationTime
 
 __all__ = ["add_parser", "run"]
 
@@ -76,6 +78,21 @@ def _seconds(text: str) -> float:
     if not value > 0:
         raise argparse.ArgumentTypeError(f"must be more than 0, not {text}")
     return value
+
+
+def _validation_time(text: str) -> ValidationTime | datetime:
+    try:
+        return ValidationTime(text)
+    except ValueError:
+        pass
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        choices = ", ".join(v.value for v in ValidationTime)
+        raise argparse.ArgumentTypeError(
+            f"one of {choices}, or a time such as 2025-01-31T12:00:00Z, not {text!r}"
+        ) from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def add_parser(sub: Any) -> None:
@@ -127,6 +144,16 @@ def add_parser(sub: Any) -> None:
         type=_seconds,
         metavar="SECONDS",
         help="seconds to wait for the responder (default 10)",
+    )
+    ltv = verify.add_argument_group("validation time (long-term validation)")
+    ltv.add_argument(
+        "--validation-time",
+        type=_validation_time,
+        default=ValidationTime.NOW,
+        metavar="WHEN",
+        help="judge signer certificates now (default, as DCMTK), at the signing time they "
+        "claim ('claimed'), at the genTime of their verified timestamp ('timestamp'), or at "
+        "a given UTC time (2025-01-31T12:00:00Z)",
     )
     policy = verify.add_argument_group("policy")
     policy.add_argument(
@@ -258,6 +285,25 @@ def _revocation_note(report: VerificationReport) -> str:
     return ""
 
 
+def _timestamp_note(report: VerificationReport) -> str:
+    """``; timestamp valid 2025-01-31T12:00:00Z by TSA (policy OID, sha256)`` for each
+    signature with a certified timestamp; else nothing."""
+    notes = []
+    for sig in report.signatures:
+        ts = sig.timestamp
+        if ts is None:
+            continue
+        head = f"timestamp{'' if len(report.signatures) == 1 else f' #{sig.number}'} {ts.status}"
+        if ts.status is TimestampStatus.UNREADABLE or ts.gen_time is None:
+            notes.append(head)
+            continue
+        when = ts.gen_time.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        notes.append(
+            f"{head} {when} by {ts.tsa or 'an unnamed TSA'} ({ts.policy}, {ts.hash_algorithm})"
+        )
+    return "".join(f"; {one_line(n)}" for n in notes)
+
+
 class TextOutput:
     """One line per file (failing signatures: one line each)."""
 
@@ -281,8 +327,12 @@ class TextOutput:
         if status not in FAILED:
             if not self.quiet:
                 n = len(report.signatures)
-                note = _revocation_note(report)
-                self.stream.write(f"{name}: OK ({n} signature{'s' if n != 1 else ''}{note})\n")
+                note = _revocation_note(report) + _timestamp_note(report)
+                head = "OK" if status is Status.VERIFIED else _label(status)
+                line = f"{name}: {head} ({n} signature{'s' if n != 1 else ''}{note})"
+                if status is not Status.VERIFIED and result.reason:
+                    line += f": {result.reason}"
+                self.stream.write(line + "\n")
             return
         if report.error:
             self.stream.write(f"{name}: {_label(status)}: {one_line(report.error)}\n")
@@ -390,6 +440,8 @@ def run(args: argparse.Namespace) -> int:
         parser.error("--report-format needs --report")
     if not args.dask and (args.batch_size is not None or args.dask_timeout is not None):
         parser.error("--batch-size and --dask-timeout need --dask")
+    if args.dask and args.validation_time is not ValidationTime.NOW:
+        parser.error("--validation-time other than 'now' is not available with --dask")
     if args.dask:
         try:
             import distributed  # noqa: F401 - the extra is there, before anything starts
@@ -418,6 +470,7 @@ def run(args: argparse.Namespace) -> int:
             ocsp_url=args.ocsp_url,
             ocsp_timeout=args.ocsp_timeout,
             rules=args.policy,
+            validation_time=args.validation_time,
         )
     except (TrustFileError, SigningPolicyError) as exc:
         # A configuration error: nothing is verified with incomplete trust material.
