@@ -160,33 +160,27 @@ where
         output.elements(shared, split)?;
         Ok(output)
     };
-    let (written, digest) = if writes_quickly(shared) {
-        // A small document in memory: a second thread would cost more than it saves (on a
-        // busy machine, its start alone takes milliseconds).
-        let written = begin();
-        let digest = digest_stream(
+    let hash = || {
+        digest_stream(
             &shared.source,
             &shared.dataset,
             Selection::Tags(tags),
             &sig_item,
             params,
             dump,
-        );
-        (written, digest)
+        )
+    };
+    let (written, digest) = if writes_quickly(shared) {
+        // A small document in memory: a second thread would cost more than it saves (on a
+        // busy machine, its start alone takes milliseconds).
+        (begin(), hash())
     } else {
         std::thread::scope(|scope| {
             // The writer recurses once per nesting level: its stack holds the deepest file read.
             let writer_thread = std::thread::Builder::new()
                 .stack_size(crate::read::DEEP_STACK)
                 .spawn_scoped(scope, begin);
-            let digest = digest_stream(
-                &shared.source,
-                &shared.dataset,
-                Selection::Tags(tags),
-                &sig_item,
-                params,
-                dump,
-            );
+            let digest = hash();
             let written = writer_thread.map_err(CoreError::Io).and_then(|t| {
                 t.join().unwrap_or_else(|_| {
                     Err(CoreError::Invalid("the writer thread panicked".into()))

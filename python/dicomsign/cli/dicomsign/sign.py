@@ -26,6 +26,7 @@ import signal
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -46,6 +47,7 @@ from ...exitcodes import ExitCode
 from ...policy import POLICY_EXIT_CODE, SigningPolicyError, load_policy
 from ...vocabulary import MacAlgorithm, Profile
 from .tsa_options import TsaOptionError, add_tsa_arguments, timestamper
+from .verify import jobs_option
 
 __all__ = ["add_parser", "run"]
 
@@ -57,16 +59,6 @@ PASSWORD_ENV = "DICOMSIGN_KEY_PASSWORD"
 
 #: Where a token's PIN may come from, besides ``--pin-file`` and the terminal prompt.
 PIN_ENV = "DICOMSIGN_PKCS11_PIN"
-
-
-def _jobs(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
-    return value
 
 
 def add_parser(sub: Any) -> None:
@@ -162,7 +154,7 @@ def add_parser(sub: Any) -> None:
     run_group.add_argument(
         "-j",
         "--jobs",
-        type=_jobs,
+        type=jobs_option,
         default=None,
         metavar="N",
         help=f"files signed at once (default: every core, here {default_jobs()})",
@@ -455,6 +447,50 @@ def _run(args: argparse.Namespace, signer: Any) -> int:
             journal.close()
 
 
+class StopRequest:
+    """The first Ctrl-C of a batch (while installed, :meth:`installed`) stops taking files:
+    those in flight finish and are journaled (a file changed in place is never left
+    unrecorded); a second one stops at once (``KeyboardInterrupt``)."""
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def _handle(self, signum: int, frame: object) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    @contextmanager
+    def installed(self) -> Iterator[StopRequest]:
+        """Handle SIGINT as described while the block runs."""
+        previous = signal.signal(signal.SIGINT, self._handle)
+        try:
+            yield self
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+
+def pending_files(
+    args: argparse.Namespace,
+    seen: Done,
+    journal: JournalWriter | None,
+    counts: _Counts,
+    stop: StopRequest,
+) -> Iterator[tuple[str, str]]:
+    """(input, output) of every file still to do: the PATHs' files, less those ``seen``
+    (``--resume``) has done, each journaled as ``started`` before it is handed out; none
+    after a stop request."""
+    for path, output in _targets(args, Filters(tuple(args.include), tuple(args.exclude))):
+        if stop.requested:
+            return
+        if seen.done(path, in_place=args.in_place):
+            counts.skipped += 1
+            continue
+        if journal is not None:
+            journal.write(_started(path))
+        yield path, output
+
+
 def _sign(
     args: argparse.Namespace,
     signer: Any,
@@ -468,62 +504,45 @@ def _sign(
     if not (single or args.quiet or args.no_progress) and sys.stderr.isatty():
         progress = ProgressBar(sys.stderr, counts)
 
-    stop = False
-
-    def todo() -> Iterator[tuple[str, str]]:
-        for path, output in _targets(args, Filters(tuple(args.include), tuple(args.exclude))):
-            if stop:
-                return
-            if seen.done(path, in_place=args.in_place):
-                counts.skipped += 1
-                continue
-            if journal is not None:
-                journal.write(_started(path))
-            yield path, output
-
-    def interrupt(signum: int, frame: object) -> None:
-        # The first Ctrl-C stops taking files; those in flight finish and are journaled
-        # (a file signed in place is never left unrecorded). A second one stops at once.
-        nonlocal stop
-        if stop:
-            raise KeyboardInterrupt
-        stop = True
-
+    stop = StopRequest()
     first_failure = 0
     interrupted = False
-    previous = signal.signal(signal.SIGINT, interrupt)
     try:
-        for outcome in sign_many(todo(), signer, jobs=args.jobs, **options):
-            counts.files += 1
-            counts.words[outcome.status] = counts.words.get(outcome.status, 0) + 1
-            failed = outcome.status == "failed" or (args.strict and outcome.status == "not-dicom")
-            if outcome.status == "signed" and outcome.size is not None:
-                counts.bytes += outcome.size
-            if journal is not None:
-                journal.write(_record(outcome, args.mac))
-            if progress is not None:
-                progress.clear()
-            if outcome.timestamp_error:
-                note = f"signed without a timestamp: {one_line(outcome.timestamp_error)}"
-                print(f"{PROG}: warning: {outcome.path}: {note}", file=sys.stderr)
-            if failed:
-                counts.failures += 1
-                first_failure = first_failure or outcome.exit_code or 1
-                print(f"{outcome.path}: {one_line(outcome.reason or '')}", file=sys.stderr)
-            elif single and outcome.status == "not-dicom":
-                first_failure = outcome.exit_code or int(ExitCode.CANNOT_READ_INPUT_FILE)
-                print(f"{outcome.path}: {one_line(outcome.reason or '')}", file=sys.stderr)
-            elif not args.quiet and not single:
-                print(f"{outcome.path}: {outcome.status.upper()}")
-            if progress is not None:
-                progress.update()
+        with stop.installed():
+            outcomes = sign_many(
+                pending_files(args, seen, journal, counts, stop), signer, jobs=args.jobs, **options
+            )
+            for outcome in outcomes:
+                counts.files += 1
+                counts.words[outcome.status] = counts.words.get(outcome.status, 0) + 1
+                failed = outcome.status == "failed" or (
+                    args.strict and outcome.status == "not-dicom"
+                )
+                if outcome.status == "signed" and outcome.size is not None:
+                    counts.bytes += outcome.size
+                if journal is not None:
+                    journal.write(_record(outcome, args.mac))
+                if progress is not None:
+                    progress.clear()
+                if outcome.timestamp_error:
+                    note = f"signed without a timestamp: {one_line(outcome.timestamp_error)}"
+                    print(f"{PROG}: warning: {outcome.path}: {note}", file=sys.stderr)
+                if failed:
+                    counts.failures += 1
+                    first_failure = first_failure or outcome.exit_code or 1
+                    print(f"{outcome.path}: {one_line(outcome.reason or '')}", file=sys.stderr)
+                elif single and outcome.status == "not-dicom":
+                    first_failure = outcome.exit_code or int(ExitCode.CANNOT_READ_INPUT_FILE)
+                    print(f"{outcome.path}: {one_line(outcome.reason or '')}", file=sys.stderr)
+                elif not args.quiet and not single:
+                    print(f"{outcome.path}: {outcome.status.upper()}")
+                if progress is not None:
+                    progress.update()
     except KeyboardInterrupt:
         interrupted = True
     except JournalError as exc:
         return _error(exc.message, int(exc.exit_code))
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    interrupted = interrupted or stop
+    interrupted = interrupted or stop.requested
     if progress is not None:
         progress.clear()
     if not single and (interrupted or not args.quiet):

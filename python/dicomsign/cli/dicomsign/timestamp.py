@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,10 +25,10 @@ from ...archive.engine import default_jobs
 from ...archive.journal import SCHEMA_VERSION, JournalError, JournalWriter, timestamp_fields
 from ...archive.progress import ProgressBar
 from ...archive.status import one_line
-from ...archive.walk import Filters
 from ...batch import TimestampedFile, timestamp_many
-from .sign import Done, _Counts, _jobs, _started, _targets
+from .sign import Done, StopRequest, _Counts, pending_files
 from .tsa_options import TsaOptionError, add_tsa_arguments, timestamper
+from .verify import jobs_option
 
 __all__ = ["add_parser", "run"]
 
@@ -62,7 +60,7 @@ def add_parser(sub: Any) -> None:
     run_group.add_argument(
         "-j",
         "--jobs",
-        type=_jobs,
+        type=jobs_option,
         default=None,
         metavar="N",
         help=f"files at once (default: every core, here {default_jobs()})",
@@ -150,56 +148,39 @@ def _run(args: argparse.Namespace, stamper: Any, seen: Done, journal: JournalWri
     progress = None
     if not (single or args.quiet or args.no_progress) and sys.stderr.isatty():
         progress = ProgressBar(sys.stderr, counts)
-    stop = False
-
-    def todo() -> Iterator[tuple[str, str]]:
-        for path, output in _targets(args, Filters(tuple(args.include), tuple(args.exclude))):
-            if stop:
-                return
-            if seen.done(path, in_place=args.in_place):
-                counts.skipped += 1
-                continue
-            if journal is not None:
-                journal.write(_started(path))
-            yield path, output
-
-    def interrupt(signum: int, frame: object) -> None:
-        nonlocal stop
-        if stop:
-            raise KeyboardInterrupt
-        stop = True
-
+    stop = StopRequest()
     first_failure = 0
     interrupted = False
-    previous = signal.signal(signal.SIGINT, interrupt)
     try:
-        for outcome in timestamp_many(todo(), stamper, jobs=args.jobs):
-            counts.files += 1
-            counts.words[outcome.status] = counts.words.get(outcome.status, 0) + 1
-            if journal is not None:
-                journal.write(_record(outcome))
-            if progress is not None:
-                progress.clear()
-            failed = outcome.status == "failed" or (
-                (args.strict or single) and outcome.status == "not-dicom"
+        with stop.installed():
+            outcomes = timestamp_many(
+                pending_files(args, seen, journal, counts, stop), stamper, jobs=args.jobs
             )
-            if failed:
-                counts.failures += 1
-                first_failure = first_failure or outcome.exit_code or 1
-                print(f"{outcome.path}: {one_line(outcome.reason or '')}", file=sys.stderr)
-            elif not args.quiet:
-                added = len(outcome.added)
-                more = f" ({added} signature{'s' if added != 1 else ''})" if added else ""
-                print(f"{outcome.path}: {outcome.status.upper()}{more}")
-            if progress is not None:
-                progress.update()
+            for outcome in outcomes:
+                counts.files += 1
+                counts.words[outcome.status] = counts.words.get(outcome.status, 0) + 1
+                if journal is not None:
+                    journal.write(_record(outcome))
+                if progress is not None:
+                    progress.clear()
+                failed = outcome.status == "failed" or (
+                    (args.strict or single) and outcome.status == "not-dicom"
+                )
+                if failed:
+                    counts.failures += 1
+                    first_failure = first_failure or outcome.exit_code or 1
+                    print(f"{outcome.path}: {one_line(outcome.reason or '')}", file=sys.stderr)
+                elif not args.quiet:
+                    added = len(outcome.added)
+                    more = f" ({added} signature{'s' if added != 1 else ''})" if added else ""
+                    print(f"{outcome.path}: {outcome.status.upper()}{more}")
+                if progress is not None:
+                    progress.update()
     except KeyboardInterrupt:
         interrupted = True
     except JournalError as exc:
         return _error(exc.message, int(exc.exit_code))
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    interrupted = interrupted or stop
+    interrupted = interrupted or stop.requested
     if progress is not None:
         progress.clear()
     if not single and (interrupted or not args.quiet):

@@ -60,7 +60,8 @@ PROG = "dicomsign verify"
 Engine = Callable[[Iterable[Found], Callable[[str], bool] | None], Iterator[FileResult]]
 
 
-def _jobs(text: str) -> int:
+def jobs_option(text: str) -> int:
+    """``--jobs N``: a whole number, at least 1 (argparse ``type``)."""
     try:
         value = int(text)
     except ValueError:
@@ -206,7 +207,7 @@ def add_parser(sub: Any) -> None:
     run_group.add_argument(
         "-j",
         "--jobs",
-        type=_jobs,
+        type=jobs_option,
         default=None,
         metavar="N",
         help=f"files verified at once (default: every core, here {default_jobs()})",
@@ -243,7 +244,7 @@ def add_parser(sub: Any) -> None:
     )
     cluster.add_argument(
         "--batch-size",
-        type=_jobs,
+        type=jobs_option,
         default=None,
         metavar="N",
         help="with --dask: files per batch (one task each; default 2000)",
