@@ -53,9 +53,12 @@ from pathlib import Path
 
 from asn1crypto import cms, core, tsp
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID
+
+from pki import issue_certificate
+from pki import name as distinguished_name
 
 __all__ = ["FAULTS", "POLICY", "ServedTSA", "TestTSA", "serve"]
 
@@ -90,15 +93,6 @@ _BACKDATE = {
 _DAY = timedelta(days=1)
 
 
-def _name(common_name: str) -> x509.Name:
-    return x509.Name(
-        [
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "dicomsign tests"),
-            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-        ]
-    )
-
-
 def _certificate(
     subject: str,
     key: rsa.RSAPrivateKey,
@@ -109,35 +103,18 @@ def _certificate(
     *,
     ca: bool,
 ) -> x509.Certificate:
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(_name(subject))
-        .issuer_name(_name(subject) if issuer is None else issuer.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(not_before)
-        .not_valid_after(not_after)
-        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=not ca,
-                content_commitment=not ca,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=ca,
-                crl_sign=ca,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
+    """A TSA root (``ca``) or a TSA certificate: critical extendedKeyUsage timeStamping."""
+    purpose = x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING])
+    return issue_certificate(
+        distinguished_name(subject),
+        key.public_key(),
+        issuer,
+        issuer_key,
+        not_before=not_before,
+        not_after=not_after,
+        ca=ca,
+        extra=() if ca else [(purpose, True)],
     )
-    if not ca:
-        builder = builder.add_extension(
-            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True
-        )
-    return builder.sign(issuer_key, hashes.SHA256())
 
 
 def _pem(*objects: x509.Certificate) -> bytes:

@@ -30,20 +30,18 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from itertools import islice
 from typing import TYPE_CHECKING, Any, cast
 
-from ..exceptions import DicomSignError, InputFileError
+from ..exceptions import DicomSignError
 from ..exitcodes import ExitCode
 from .engine import default_jobs, verify_stream
-from .journal import Seen
-from .pipeline import PathArgument, _globs, _paths
+from .pipeline import PathArgument, WalkProblems, walk_and_skip
 from .verifier import FileResult, Verifier
-from .walk import Filters, Found, Walk
+from .walk import Found
 
 if TYPE_CHECKING:
     from cryptography import x509
@@ -439,16 +437,8 @@ def judge_on_cluster(
     limit = in_flight if in_flight is not None else 2 * max(1, _threads(client))
     if limit < 1:
         raise ValueError(f"in_flight must be at least 1, not {limit}")
-    problems: deque[FileResult] = deque()
-
-    def paths() -> Iterator[str]:
-        for item in found:
-            if item.problem is not None:
-                problems.append(FileResult(item.path, error=InputFileError(item.problem)))
-            elif skip is None or not skip(item.path):
-                yield item.path
-
-    batches = _batches(paths(), batch_size)
+    aside = WalkProblems()
+    batches = _batches(aside.paths(found, skip), batch_size)
     run = uuid.uuid4().hex
     waiting: dict[str, tuple[Future[list[Any]], list[str]]] = {}
     numbered = iter(range(1 << 62))
@@ -482,13 +472,11 @@ def judge_on_cluster(
             following = next(batches, None)
             if following is not None:
                 done.add(submit(following))
-            while problems:
-                yield problems.popleft()
+            yield from aside.drain()
             for item in shipped:
                 yield _unship(item, certificates)
             del shipped, entry, future
-        while problems:
-            yield problems.popleft()
+        yield from aside.drain()
     finally:
         if waiting:
             client.cancel([future for future, _ in waiting.values()])
@@ -575,15 +563,13 @@ def verify_on_cluster(
         ocsp_timeout=ocsp_timeout,
     )
     settings.verifier()  # every trust file loads here before anything is sent
-    skip = None
-    if changed_since is not None:
-        seen = Seen()
-        seen.add_journals(_paths(changed_since))
-        skip = seen.unchanged
-    walk = Walk(
-        (absolute(p) for p in _paths(paths)),
+    walk, skip = walk_and_skip(
+        paths,
         follow_symlinks=follow_symlinks,
-        filters=Filters(_globs(include), _globs(exclude)),
+        include=include,
+        exclude=exclude,
+        changed_since=changed_since,
+        absolute=absolute,
     )
     return judge_on_cluster(
         walk,

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from ..policy import Policy
     from ..vocabulary import OcspMode
 
-__all__ = ["judge", "verify_many"]
+__all__ = ["WalkProblems", "judge", "verify_many", "walk_and_skip"]
 
 PathArgument = str | bytes | os.PathLike[str] | os.PathLike[bytes]
 
@@ -40,21 +40,56 @@ def judge(
     ``unreadable`` result without going to the engine; a path for which ``skip`` is true
     (already in the journal) is left out.
     """
-    problems: deque[FileResult] = deque()
+    aside = WalkProblems()
+    for result in verify_stream(aside.paths(found, skip), verifier, jobs=jobs):
+        yield from aside.drain()
+        yield result
+    yield from aside.drain()
 
-    def paths() -> Iterator[str]:
+
+class WalkProblems:
+    """The walk's own failures (a directory that cannot be listed, a loop), set aside as
+    ``unreadable`` results while the walk's paths go on to an engine."""
+
+    def __init__(self) -> None:
+        self._pending: deque[FileResult] = deque()
+
+    def paths(self, found: Iterable[Found], skip: Callable[[str], bool] | None) -> Iterator[str]:
+        """The paths of ``found`` to verify: not the failures, nor those ``skip`` is true of."""
         for item in found:
             if item.problem is not None:
-                problems.append(FileResult(item.path, error=InputFileError(item.problem)))
+                self._pending.append(FileResult(item.path, error=InputFileError(item.problem)))
             elif skip is None or not skip(item.path):
                 yield item.path
 
-    for result in verify_stream(paths(), verifier, jobs=jobs):
-        while problems:
-            yield problems.popleft()
-        yield result
-    while problems:
-        yield problems.popleft()
+    def drain(self) -> Iterator[FileResult]:
+        """The failures set aside so far, each once."""
+        while self._pending:
+            yield self._pending.popleft()
+
+
+def walk_and_skip(
+    paths: PathArgument | Iterable[PathArgument],
+    *,
+    follow_symlinks: bool,
+    include: str | Iterable[str],
+    exclude: str | Iterable[str],
+    changed_since: PathArgument | Iterable[PathArgument] | None,
+    absolute: Callable[[str], str] | None = None,
+) -> tuple[Walk, Callable[[str], bool] | None]:
+    """The walk of ``paths`` (each made ``absolute`` first, when given) with its rules, and
+    the test of the files to leave out: those unchanged since the ``changed_since``
+    journals (None without journals)."""
+    skip = None
+    if changed_since is not None:
+        seen = Seen()
+        seen.add_journals(_paths(changed_since))
+        skip = seen.unchanged
+    roots = _paths(paths) if absolute is None else map(absolute, _paths(paths))
+    walk = Walk(
+        roots, follow_symlinks=follow_symlinks, filters=Filters(_globs(include), _globs(exclude))
+    )
+    return walk, skip
 
 
 def _paths(paths: PathArgument | Iterable[PathArgument]) -> Iterator[str]:
@@ -156,14 +191,11 @@ def verify_many(
         rules=policy,
         validation_time=validation_time,
     )
-    skip = None
-    if changed_since is not None:
-        seen = Seen()
-        seen.add_journals(_paths(changed_since))
-        skip = seen.unchanged
-    walk = Walk(
-        _paths(paths),
+    walk, skip = walk_and_skip(
+        paths,
         follow_symlinks=follow_symlinks,
-        filters=Filters(_globs(include), _globs(exclude)),
+        include=include,
+        exclude=exclude,
+        changed_since=changed_since,
     )
     return judge(walk, verifier, jobs=jobs, skip=skip)

@@ -20,34 +20,27 @@ its certificate).
 from __future__ import annotations
 
 import argparse
-import fnmatch
 import os
-import signal
 import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from ...archive.engine import default_jobs
-from ...archive.journal import (
-    SCHEMA_VERSION,
-    JournalError,
-    JournalReader,
-    JournalWriter,
-    timestamp_fields,
-)
-from ...archive.progress import ProgressBar, human_bytes
+from ...archive.journal import SCHEMA_VERSION, JournalError, JournalWriter, timestamp_fields
+from ...archive.progress import human_bytes
 from ...archive.status import one_line
-from ...archive.walk import Filters, Walk
 from ...batch import SignedFile, sign_many
 from ...exceptions import DicomSignError, os_reason
 from ...exitcodes import ExitCode
 from ...policy import POLICY_EXIT_CODE, SigningPolicyError, load_policy
 from ...vocabulary import MacAlgorithm, Profile
+from .arguments import (
+    add_batch_run_arguments,
+    add_output_arguments,
+    check_output_arguments,
+    print_error,
+)
+from .batch_run import Counts, Done, open_journal, run_batch
 from .tsa_options import TsaOptionError, add_tsa_arguments, timestamper
-from .verify import jobs_option
 
 __all__ = ["add_parser", "run"]
 
@@ -142,40 +135,17 @@ def add_parser(sub: Any) -> None:
         help="refuse signatures a policy forbids: 'strict' (no MD5, SHA-1 or RIPEMD-160; RSA "
         "and DSA keys of 2048 bits, EC of 256 at least) or a TOML policy file",
     )
-    where = sign.add_argument_group("output (exactly one)")
-    where.add_argument("-o", "--output", metavar="FILE", help="the signed file (one INPUT)")
-    where.add_argument(
-        "--out", metavar="DIR", help="write signed files under DIR (trees mirrored below it)"
+    add_output_arguments(
+        sign,
+        output="the signed file (one INPUT)",
+        in_place="replace each file by its signed version",
     )
-    where.add_argument(
-        "--in-place", action="store_true", help="replace each file by its signed version"
-    )
-    run_group = sign.add_argument_group("run")
-    run_group.add_argument(
-        "-j",
-        "--jobs",
-        type=jobs_option,
-        default=None,
-        metavar="N",
-        help=f"files signed at once (default: every core, here {default_jobs()})",
-    )
-    run_group.add_argument("--journal", metavar="FILE", help="one JSON line per file, as it ends")
-    run_group.add_argument(
-        "--resume", action="store_true", help="skip files --journal records as signed"
-    )
-    run_group.add_argument(
-        "--strict", action="store_true", help="a file that is not DICOM fails the run"
-    )
-    run_group.add_argument("--include", action="append", default=[], metavar="GLOB")
-    run_group.add_argument("--exclude", action="append", default=[], metavar="GLOB")
-    run_group.add_argument("-q", "--quiet", action="store_true", help="print failures only")
-    run_group.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_batch_run_arguments(sign, what="files signed", done="signed")
     add_tsa_arguments(sign, required=False)
 
 
 def _error(message: str, code: int) -> int:
-    print(f"{PROG}: error: {message}", file=sys.stderr)
-    return code
+    return print_error(PROG, message, code)
 
 
 def _policy_problem(args: argparse.Namespace, signer: Any) -> str | None:
@@ -276,97 +246,6 @@ def _load_signer(args: argparse.Namespace) -> tuple[Any, int]:
         return None, _error(f"{option}: {os_reason(exc, name)}", 20)
 
 
-#: The temporary files outputs are written to before they are renamed into place: one left
-#: by a run that was killed is never taken for an input.
-TEMPORARY = ".dicomsign-*.tmp"
-
-
-def _targets(args: argparse.Namespace, walk_filters: Filters) -> Iterator[tuple[str, str]]:
-    """(input, output) for every file of the PATHs."""
-    for root in args.paths:
-        if args.output:
-            yield root, args.output
-            continue
-        is_tree = os.path.isdir(root)
-        for found in Walk([root], filters=walk_filters):
-            if fnmatch.fnmatchcase(os.path.basename(found.path), TEMPORARY):
-                continue
-            if args.in_place:
-                yield found.path, found.path
-            elif is_tree:
-                yield found.path, os.path.join(args.out, os.path.relpath(found.path, root))
-            else:
-                yield found.path, os.path.join(args.out, os.path.basename(found.path))
-
-
-class _Counts:
-    """What the progress bar and the summary show."""
-
-    def __init__(self) -> None:
-        self.files = 0
-        self.bytes = 0
-        self.failures = 0
-        self.skipped = 0
-        self.recorded_failures = 0
-        self.words: dict[str, int] = {}
-        self._t0 = time.monotonic()
-
-    @property
-    def elapsed(self) -> float:
-        return time.monotonic() - self._t0
-
-
-class Done:
-    """What a journal says of each path (``--resume``): the last record's word and the
-    file's size and mtime_ns in it.
-
-    A ``started`` record is written before a file is signed, a ``signed`` (or ``failed``...)
-    one after: a path whose last record is ``signed`` is done; one whose last record is
-    ``started`` was in flight when the run was killed: signed in place already if the file is
-    no longer the one recorded (the signed version replaced it), else not signed.
-    """
-
-    def __init__(self) -> None:
-        self.last: dict[str, tuple[str, object, object]] = {}
-
-    def add(self, journal: str) -> None:
-        for rec in JournalReader(journal):
-            self.last[str(rec["path"])] = (str(rec["status"]), rec.get("size"), rec.get("mtime_ns"))
-
-    def done(self, path: str, *, in_place: bool) -> bool:
-        """True when ``path`` needs no signing in this run."""
-        known = self.last.get(path)
-        if known is None:
-            return False
-        word, size, mtime_ns = known
-        if word == "signed":
-            return True
-        if word != "started" or not in_place:
-            return False
-        try:
-            st = os.stat(path)
-        except OSError:
-            return False
-        return (st.st_size, st.st_mtime_ns) != (size, mtime_ns)
-
-
-def _started(path: str) -> dict[str, Any]:
-    size: int | None
-    mtime_ns: int | None
-    try:
-        st = os.stat(path)
-        size, mtime_ns = st.st_size, st.st_mtime_ns
-    except OSError:
-        size = mtime_ns = None
-    return {
-        "v": SCHEMA_VERSION,
-        "path": path,
-        "status": "started",
-        "size": size,
-        "mtime_ns": mtime_ns,
-    }
-
-
 def _record(outcome: SignedFile, mac: str) -> dict[str, Any]:
     return {
         "v": SCHEMA_VERSION,
@@ -388,15 +267,8 @@ def _record(outcome: SignedFile, mac: str) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     """Sign; the exit code is the run's (see the module)."""
-    parser: argparse.ArgumentParser = args.parser
-    modes = [m for m in (args.output, args.out, args.in_place or None) if m]
-    if len(modes) != 1:
-        parser.error("give exactly one of -o OUTPUT, --out DIR and --in-place")
-    if args.output and (len(args.paths) != 1 or os.path.isdir(args.paths[0])):
-        parser.error("-o OUTPUT signs one INPUT file; use --out DIR for several or trees")
-    if args.resume and not args.journal:
-        parser.error("--resume needs --journal (the journal to resume)")
-    _check_key_options(args, parser)
+    check_output_arguments(args)
+    _check_key_options(args, args.parser)
     signer, code = _load_signer(args)
     if signer is None:
         return code
@@ -433,11 +305,9 @@ def _run(args: argparse.Namespace, signer: Any) -> int:
     }
     if stamper is not None:
         options.update(timestamper=stamper, timestamp_required=not args.tsa_optional)
-    seen = Done()
+    seen = Done(["signed"])
     try:
-        if args.resume and os.path.exists(args.journal):
-            seen.add(args.journal)
-        journal = JournalWriter(args.journal) if args.journal else None
+        journal = open_journal(args, seen)
     except JournalError as exc:
         return _error(exc.message, int(exc.exit_code))
     try:
@@ -447,50 +317,6 @@ def _run(args: argparse.Namespace, signer: Any) -> int:
             journal.close()
 
 
-class StopRequest:
-    """The first Ctrl-C of a batch (while installed, :meth:`installed`) stops taking files:
-    those in flight finish and are journaled (a file changed in place is never left
-    unrecorded); a second one stops at once (``KeyboardInterrupt``)."""
-
-    def __init__(self) -> None:
-        self.requested = False
-
-    def _handle(self, signum: int, frame: object) -> None:
-        if self.requested:
-            raise KeyboardInterrupt
-        self.requested = True
-
-    @contextmanager
-    def installed(self) -> Iterator[StopRequest]:
-        """Handle SIGINT as described while the block runs."""
-        previous = signal.signal(signal.SIGINT, self._handle)
-        try:
-            yield self
-        finally:
-            signal.signal(signal.SIGINT, previous)
-
-
-def pending_files(
-    args: argparse.Namespace,
-    seen: Done,
-    journal: JournalWriter | None,
-    counts: _Counts,
-    stop: StopRequest,
-) -> Iterator[tuple[str, str]]:
-    """(input, output) of every file still to do: the PATHs' files, less those ``seen``
-    (``--resume``) has done, each journaled as ``started`` before it is handed out; none
-    after a stop request."""
-    for path, output in _targets(args, Filters(tuple(args.include), tuple(args.exclude))):
-        if stop.requested:
-            return
-        if seen.done(path, in_place=args.in_place):
-            counts.skipped += 1
-            continue
-        if journal is not None:
-            journal.write(_started(path))
-        yield path, output
-
-
 def _sign(
     args: argparse.Namespace,
     signer: Any,
@@ -498,56 +324,39 @@ def _sign(
     seen: Done,
     journal: JournalWriter | None,
 ) -> int:
-    counts = _Counts()
-    progress = None
     single = bool(args.output)
-    if not (single or args.quiet or args.no_progress) and sys.stderr.isatty():
-        progress = ProgressBar(sys.stderr, counts)
 
-    stop = StopRequest()
-    first_failure = 0
-    interrupted = False
+    def report(outcome: SignedFile, counts: Counts) -> int:
+        if outcome.status == "signed" and outcome.size is not None:
+            counts.bytes += outcome.size
+        if outcome.timestamp_error:
+            note = f"signed without a timestamp: {one_line(outcome.timestamp_error)}"
+            print(f"{PROG}: warning: {outcome.path}: {note}", file=sys.stderr)
+        if outcome.status == "failed" or (args.strict and outcome.status == "not-dicom"):
+            print(f"{outcome.path}: {one_line(outcome.reason or '')}", file=sys.stderr)
+            return outcome.exit_code or 1
+        if single and outcome.status == "not-dicom":
+            print(f"{outcome.path}: {one_line(outcome.reason or '')}", file=sys.stderr)
+            return outcome.exit_code or int(ExitCode.CANNOT_READ_INPUT_FILE)
+        if not args.quiet and not single:
+            print(f"{outcome.path}: {outcome.status.upper()}")
+        return 0
+
     try:
-        with stop.installed():
-            outcomes = sign_many(
-                pending_files(args, seen, journal, counts, stop), signer, jobs=args.jobs, **options
-            )
-            for outcome in outcomes:
-                counts.files += 1
-                counts.words[outcome.status] = counts.words.get(outcome.status, 0) + 1
-                failed = outcome.status == "failed" or (
-                    args.strict and outcome.status == "not-dicom"
-                )
-                if outcome.status == "signed" and outcome.size is not None:
-                    counts.bytes += outcome.size
-                if journal is not None:
-                    journal.write(_record(outcome, args.mac))
-                if progress is not None:
-                    progress.clear()
-                if outcome.timestamp_error:
-                    note = f"signed without a timestamp: {one_line(outcome.timestamp_error)}"
-                    print(f"{PROG}: warning: {outcome.path}: {note}", file=sys.stderr)
-                if failed:
-                    counts.failures += 1
-                    first_failure = first_failure or outcome.exit_code or 1
-                    print(f"{outcome.path}: {one_line(outcome.reason or '')}", file=sys.stderr)
-                elif single and outcome.status == "not-dicom":
-                    first_failure = outcome.exit_code or int(ExitCode.CANNOT_READ_INPUT_FILE)
-                    print(f"{outcome.path}: {one_line(outcome.reason or '')}", file=sys.stderr)
-                elif not args.quiet and not single:
-                    print(f"{outcome.path}: {outcome.status.upper()}")
-                if progress is not None:
-                    progress.update()
-    except KeyboardInterrupt:
-        interrupted = True
+        end = run_batch(
+            args,
+            seen,
+            journal,
+            lambda files: sign_many(files, signer, jobs=args.jobs, **options),
+            lambda outcome: _record(outcome, args.mac),
+            report,
+        )
     except JournalError as exc:
         return _error(exc.message, int(exc.exit_code))
-    interrupted = interrupted or stop.requested
-    if progress is not None:
-        progress.clear()
-    if not single and (interrupted or not args.quiet):
+    counts = end.counts
+    if not single and (end.interrupted or not args.quiet):
         elapsed = max(counts.elapsed, 1e-9)
-        head = "interrupted after " if interrupted else ""
+        head = "interrupted after " if end.interrupted else ""
         print(
             f"{PROG}: {head}{counts.files:,} files ({human_bytes(counts.bytes)} signed) in "
             f"{elapsed:.2f} s: {counts.files / elapsed:,.1f} files/s",
@@ -557,9 +366,7 @@ def _sign(
         print(f"  {words or 'no files'}", file=sys.stderr)
         if counts.skipped:
             print(f"  {counts.skipped:,} already signed (--resume), left out", file=sys.stderr)
-        if interrupted:
+        if end.interrupted:
             hint = "run the same command with --resume to go on"
             print(f"  {hint if args.journal else 'nothing was journaled'}", file=sys.stderr)
-    if interrupted:
-        return 130
-    return first_failure
+    return end.exit_code

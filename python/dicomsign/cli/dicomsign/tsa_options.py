@@ -15,6 +15,7 @@ from ...exceptions import DicomSignError, os_reason
 from ...exitcodes import ExitCode
 from ...tsp.client import DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, HttpTimestamper
 from ...vocabulary import MacAlgorithm
+from .arguments import count_option, seconds_option
 
 __all__ = [
     "TSA_PASSWORD_ENV",
@@ -31,26 +32,6 @@ class TsaOptionError(DicomSignError):
     """A TSA option file that cannot be read (exit 20)."""
 
     exit_code = ExitCode.CANNOT_READ_INPUT_FILE
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be positive, not {text}")
-    return value
-
-
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must not be negative, not {value}")
-    return value
 
 
 def add_tsa_arguments(parser: argparse.ArgumentParser, *, required: bool) -> None:
@@ -105,21 +86,21 @@ def add_tsa_arguments(parser: argparse.ArgumentParser, *, required: bool) -> Non
     )
     group.add_argument(
         "--tsa-connect-timeout",
-        type=_seconds,
+        type=seconds_option,
         default=DEFAULT_CONNECT_TIMEOUT,
         metavar="SECONDS",
         help=f"wait for the connection (default {DEFAULT_CONNECT_TIMEOUT:g})",
     )
     group.add_argument(
         "--tsa-timeout",
-        type=_seconds,
+        type=seconds_option,
         default=DEFAULT_READ_TIMEOUT,
         metavar="SECONDS",
         help=f"wait for each read of the answer (default {DEFAULT_READ_TIMEOUT:g})",
     )
     group.add_argument(
         "--tsa-retries",
-        type=_count,
+        type=count_option,
         default=2,
         metavar="N",
         help="retries per URL after a connection error, a timeout, HTTP 5xx or 429 "

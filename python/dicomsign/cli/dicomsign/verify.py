@@ -51,6 +51,7 @@ from ...exitcodes import ExitCode
 from ...policy import SigningPolicyError
 from ...results import TimestampStatus, VerificationReport
 from ...vocabulary import ValidationTime
+from .arguments import add_jobs_argument, jobs_option, print_error, seconds_option
 
 __all__ = ["add_parser", "run"]
 
@@ -58,27 +59,6 @@ PROG = "dicomsign verify"
 
 #: The engine of a run: what the walk found and the files to skip, to one result per file.
 Engine = Callable[[Iterable[Found], Callable[[str], bool] | None], Iterator[FileResult]]
-
-
-def jobs_option(text: str) -> int:
-    """``--jobs N``: a whole number, at least 1 (argparse ``type``)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
-    return value
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be more than 0, not {text}")
-    return value
 
 
 def _validation_time(text: str) -> ValidationTime | datetime:
@@ -142,7 +122,7 @@ def add_parser(sub: Any) -> None:
     )
     revocation.add_argument(
         "--ocsp-timeout",
-        type=_seconds,
+        type=seconds_option,
         metavar="SECONDS",
         help="seconds to wait for the responder (default 10)",
     )
@@ -204,14 +184,7 @@ def add_parser(sub: Any) -> None:
         "-L", "--follow-symlinks", action="store_true", help="follow symbolic links in trees"
     )
     run_group = verify.add_argument_group("run")
-    run_group.add_argument(
-        "-j",
-        "--jobs",
-        type=jobs_option,
-        default=None,
-        metavar="N",
-        help=f"files verified at once (default: every core, here {default_jobs()})",
-    )
+    add_jobs_argument(run_group, "files verified")
     run_group.add_argument(
         "--journal", metavar="FILE", help="append one JSON line per file to FILE as it finishes"
     )
@@ -251,7 +224,7 @@ def add_parser(sub: Any) -> None:
     )
     cluster.add_argument(
         "--dask-timeout",
-        type=_seconds,
+        type=seconds_option,
         default=None,
         metavar="SECONDS",
         help="with --dask: seconds to reach the scheduler (default 10)",
@@ -388,8 +361,7 @@ class JsonOutput:
 
 
 def _error(message: str, code: int) -> int:
-    print(f"{PROG}: error: {message}", file=sys.stderr)
-    return code
+    return print_error(PROG, message, code)
 
 
 def _open_list(name: str) -> IO[bytes]:
