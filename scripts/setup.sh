@@ -34,7 +34,7 @@ fi
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade "pip>=25"
 .venv/bin/python -m pip install -q --disable-pip-version-check \
   "maturin>=1.9.4,<2" "pydicom>=3.0.1" "cryptography>=43" "asn1crypto>=1.5" \
-  "pytest>=8" "pytest-benchmark>=4" "hypothesis>=6.100" "ruff>=0.5" "mypy>=1.10" \
+  "pytest>=8" "pytest-xdist>=3.5" "pytest-benchmark>=4" "hypothesis>=6.100" "ruff>=0.5" "mypy>=1.10" \
   "distributed>=2024.1" "python-pkcs11>=0.8"
 VIRTUAL_ENV="$PWD/.venv" PATH="$PWD/.venv/bin:$PATH" \
   .venv/bin/maturin develop --release --quiet 2>&1 | grep -v "^📦\|^🔗\|^🐍\|^✏️" || true

@@ -25,4 +25,6 @@ echo "== mypy (at ${SECONDS} s)"
 echo "== stubtest (python/dicomsign/_core.pyi against the extension) (at ${SECONDS} s)"
 .venv/bin/python -m mypy.stubtest dicomsign._core --allowlist .mypy-stubtest-allowlist
 echo "== pytest (at ${SECONDS} s)"
-.venv/bin/python -m pytest -q "$@"
+# One worker per core (pytest-xdist), a test file per worker: the session fixtures (PKI,
+# TSA, OCSP responder, SoftHSM2 tokens) are made once per worker.
+.venv/bin/python -m pytest -q -n auto --dist loadfile "$@"

@@ -185,7 +185,9 @@ def test_openssl_verifies_our_signature_over_the_message(
     assert result.stdout.strip() == "Verified OK", result.stderr
 
 
-@pytest.mark.parametrize("curve", [ec.SECP256R1(), ec.SECP384R1(), ec.SECP521R1()], ids=str)
+@pytest.mark.parametrize(
+    "curve", [ec.SECP256R1(), ec.SECP384R1(), ec.SECP521R1()], ids=lambda curve: curve.name
+)
 def test_ecdsa_signatures_always_have_even_der_length(curve: ec.EllipticCurve) -> None:
     key = ec.generate_private_key(curve)
     digest = digest_of("SHA512", b"m")
