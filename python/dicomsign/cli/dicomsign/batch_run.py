@@ -12,6 +12,7 @@ import os
 import signal
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from ...archive.progress import ProgressBar
 from ...archive.walk import Filters, Walk
 
 __all__ = [
-    "Counts",
+    "BatchCounts",
     "Done",
     "Outcome",
     "RunEnd",
@@ -50,21 +51,28 @@ class Outcome(Protocol):
 O = TypeVar("O", bound=Outcome)
 
 
-class Counts:
-    """What the progress bar and the summary show."""
+class BatchCounts:
+    """What the progress bar (:class:`~dicomsign.archive.progress.Counts`) and the summary
+    show of a batch."""
 
     def __init__(self) -> None:
         self.files = 0
         self.bytes = 0
         self.failures = 0
         self.skipped = 0
+        #: Always 0: a batch's journal is read for ``--resume`` only, not counted.
         self.recorded_failures = 0
-        self.words: dict[str, int] = {}
+        self.words: Counter[str] = Counter()
         self._t0 = time.monotonic()
 
     @property
     def elapsed(self) -> float:
+        """Seconds since the batch started."""
         return time.monotonic() - self._t0
+
+    def words_line(self, empty: str) -> str:
+        """``N word, M word`` of the files done, in the words' order; ``empty`` when none."""
+        return ", ".join(f"{n:,} {w}" for w, n in sorted(self.words.items())) or empty
 
 
 class Done:
@@ -166,7 +174,7 @@ def pending_files(
     args: argparse.Namespace,
     seen: Done,
     journal: JournalWriter | None,
-    counts: Counts,
+    counts: BatchCounts,
     stop: StopRequest,
 ) -> Iterator[tuple[str, str]]:
     """(input, output) of every file still to do: the PATHs' files, less those ``seen``
@@ -188,7 +196,7 @@ class RunEnd:
     """How a batch ended: its counts, the exit code of the first file that failed (0 when
     none did), and whether Ctrl-C stopped it."""
 
-    counts: Counts
+    counts: BatchCounts
     first_failure: int = 0
     interrupted: bool = False
 
@@ -204,13 +212,13 @@ def run_batch(
     journal: JournalWriter | None,
     work: Callable[[Iterator[tuple[str, str]]], Iterable[O]],
     record: Callable[[O], dict[str, Any]],
-    report: Callable[[O, Counts], int],
+    report: Callable[[O, BatchCounts], int],
 ) -> RunEnd:
     """Run ``work`` over the files still to do, in the order they complete: each outcome
     journaled (``record``), then told (``report``, which returns the outcome's failure code,
     or 0), with the progress bar on a terminal. Ctrl-C stops taking files (see
     :class:`StopRequest`). A ``JournalError`` propagates."""
-    counts = Counts()
+    counts = BatchCounts()
     progress = None
     if not (args.output or args.quiet or args.no_progress) and sys.stderr.isatty():
         progress = ProgressBar(sys.stderr, counts)
@@ -220,7 +228,7 @@ def run_batch(
         with stop.installed():
             for outcome in work(pending_files(args, seen, journal, counts, stop)):
                 counts.files += 1
-                counts.words[outcome.status] = counts.words.get(outcome.status, 0) + 1
+                counts.words[outcome.status] += 1
                 if journal is not None:
                     journal.write(record(outcome))
                 if progress is not None:

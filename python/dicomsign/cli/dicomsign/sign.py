@@ -39,7 +39,7 @@ from .arguments import (
     check_output_arguments,
     print_error,
 )
-from .batch_run import Counts, Done, open_journal, run_batch
+from .batch_run import BatchCounts, Done, open_journal, run_batch
 from .tsa_options import TsaOptionError, add_tsa_arguments, timestamper
 
 __all__ = ["add_parser", "run"]
@@ -326,7 +326,7 @@ def _sign(
 ) -> int:
     single = bool(args.output)
 
-    def report(outcome: SignedFile, counts: Counts) -> int:
+    def report(outcome: SignedFile, counts: BatchCounts) -> int:
         if outcome.status == "signed" and outcome.size is not None:
             counts.bytes += outcome.size
         if outcome.timestamp_error:
@@ -362,8 +362,7 @@ def _sign(
             f"{elapsed:.2f} s: {counts.files / elapsed:,.1f} files/s",
             file=sys.stderr,
         )
-        words = ", ".join(f"{n:,} {w}" for w, n in sorted(counts.words.items()))
-        print(f"  {words or 'no files'}", file=sys.stderr)
+        print(f"  {counts.words_line('no files')}", file=sys.stderr)
         if counts.skipped:
             print(f"  {counts.skipped:,} already signed (--resume), left out", file=sys.stderr)
         if end.interrupted:

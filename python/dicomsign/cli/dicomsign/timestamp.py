@@ -29,7 +29,7 @@ from .arguments import (
     check_output_arguments,
     print_error,
 )
-from .batch_run import Counts, Done, open_journal, run_batch
+from .batch_run import BatchCounts, Done, open_journal, run_batch
 from .tsa_options import TsaOptionError, add_tsa_arguments, timestamper
 
 __all__ = ["add_parser", "run"]
@@ -105,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace, stamper: Any, seen: Done, journal: JournalWriter | None) -> int:
     single = bool(args.output)
 
-    def report(outcome: TimestampedFile, counts: Counts) -> int:
+    def report(outcome: TimestampedFile, counts: BatchCounts) -> int:
         if outcome.status == "failed" or (
             (args.strict or single) and outcome.status == "not-dicom"
         ):
@@ -130,9 +130,8 @@ def _run(args: argparse.Namespace, stamper: Any, seen: Done, journal: JournalWri
         return _error(exc.message, int(exc.exit_code))
     counts = end.counts
     if not single and (end.interrupted or not args.quiet):
-        words = ", ".join(f"{n:,} {w}" for w, n in sorted(counts.words.items()))
         head = "interrupted after " if end.interrupted else ""
-        print(f"{PROG}: {head}{counts.files:,} files: {words or 'none'}", file=sys.stderr)
+        print(f"{PROG}: {head}{counts.files:,} files: {counts.words_line('none')}", file=sys.stderr)
         if counts.skipped:
             print(f"  {counts.skipped:,} already done (--resume), left out", file=sys.stderr)
     return end.exit_code
